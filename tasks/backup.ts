@@ -29,6 +29,7 @@ import {
   stringList,
   usesHome,
 } from "./lib/config_read.ts";
+import { TASK_LIB_DIR } from "./lib/own_code.ts";
 import type { HbackupSettings } from "./lib/hbackup_cli.ts";
 import { hbackupNeedsHome, runHbackup } from "./lib/hbackup_run.ts";
 import { isRcloneRemote } from "./lib/rclone.ts";
@@ -150,6 +151,7 @@ export default defineTask({
     archive_path: "Archive written (tool: hbackup)",
   },
   defaults,
+  reads: [TASK_LIB_DIR],
   ...backupGrants(defaults),
   grantsFor: backupGrants,
   run: runBackup,

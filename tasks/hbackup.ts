@@ -22,6 +22,7 @@ import {
   optString,
   stringList,
 } from "./lib/config_read.ts";
+import { TASK_LIB_DIR } from "./lib/own_code.ts";
 import { HBACKUP_ACTIONS, type HbackupSettings } from "./lib/hbackup_cli.ts";
 import { hbackupNeedsHome, runHbackup } from "./lib/hbackup_run.ts";
 
@@ -104,6 +105,7 @@ export default defineTask({
     warnings: "Non-fatal problems (per-file warnings, skipped upload)",
   },
   defaults,
+  reads: [TASK_LIB_DIR],
   ...hbackupGrants(defaults),
   grantsFor: hbackupGrants,
   run,

@@ -15,6 +15,7 @@
 
 import { defineTask, type TaskConfig, type TaskContext, type TaskGrants } from "../task.ts";
 import { ConfigValueError, optNumber, stringList } from "./lib/config_read.ts";
+import { TASK_LIB_DIR } from "./lib/own_code.ts";
 import { formatPct } from "./lib/format.ts";
 import {
   checkDisk,
@@ -186,6 +187,7 @@ export default defineTask({
     passed: "Names of checks that passed",
   },
   defaults,
+  reads: [TASK_LIB_DIR],
   ...healthGrants(defaults),
   grantsFor: healthGrants,
   run,
