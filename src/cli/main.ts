@@ -1,0 +1,193 @@
+/**
+ * argv → command → data → JSON or human output → exit code. The only place that writes the
+ * final document; `main.ts` exits with what this returns.
+ */
+import { parseArgs } from "node:util";
+import { DocketError, errorToJson, exitCodeFor, suggest, toDocketError } from "../core/errors.ts";
+import { COMMANDS, findCommand, GLOBAL_OPTIONS } from "./table.ts";
+import type { CommandDef, Ui } from "./types.ts";
+import { VERSION } from "../version.ts";
+
+const enc = new TextEncoder();
+
+function out(s: string): void {
+  const b = enc.encode(s.endsWith("\n") ? s : s + "\n");
+  let off = 0;
+  while (off < b.length) off += Deno.stdout.writeSync(b.subarray(off));
+}
+
+function err(s: string): void {
+  try {
+    Deno.stderr.writeSync(enc.encode(s.endsWith("\n") ? s : s + "\n"));
+  } catch {
+    // stderr closed
+  }
+}
+
+interface Globals {
+  json: boolean;
+  verbose: number;
+  help: boolean;
+  version: boolean;
+  rest: string[];
+}
+
+/** Global flags are accepted before or after the subcommand. */
+export function splitGlobals(argv: string[]): Globals {
+  const g: Globals = { json: false, verbose: 0, help: false, version: false, rest: [] };
+  let passthrough = false;
+  for (const a of argv) {
+    if (passthrough) g.rest.push(a);
+    else if (a === "--") {
+      passthrough = true;
+      g.rest.push(a);
+    } else if (a === "--json") g.json = true;
+    else if (a === "-v" || a === "--verbose") g.verbose++;
+    else if (a === "-vv") g.verbose += 2;
+    else if (a === "-h" || a === "--help") g.help = true;
+    else if (a === "--version") g.version = true;
+    else g.rest.push(a);
+  }
+  return g;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const g = splitGlobals(argv);
+  const tty = Deno.stdout.isTerminal();
+  const ui: Ui = {
+    json: g.json,
+    verbose: g.verbose,
+    tty,
+    color: tty && !Deno.env.get("NO_COLOR") && Deno.env.get("TERM") !== "dumb",
+  };
+  try {
+    if (g.version && g.rest.length === 0) {
+      if (ui.json) out(JSON.stringify({ ok: true, tool: "docket", version: VERSION }));
+      else out(`docket ${VERSION}`);
+      return 0;
+    }
+    const name = g.rest[0];
+    if (!name) {
+      if (g.help) {
+        if (ui.json) {
+          const { commandsJson } = await import("./help.ts");
+          out(JSON.stringify({ ok: true, commands: commandsJson() }, null, 2));
+        } else out((await import("./help.ts")).mainHelp());
+        return 0;
+      }
+      throw new DocketError("usage", "Missing command", {
+        hint:
+          "Run `docket --help` for the list of commands, `docket --json capabilities` for agents",
+      });
+    }
+    const def = findCommand(name);
+    if (!def) {
+      const guess = suggest(name, COMMANDS.filter((c) => !c.hidden).map((c) => c.name));
+      throw new DocketError(
+        "usage",
+        `Unknown command "${name}"${guess ? `: did you mean "${guess}"?` : ""}`,
+        { hint: "Run `docket --help` for the list of commands" },
+      );
+    }
+    if (g.help) {
+      const { commandHelp, commandJson } = await import("./help.ts");
+      if (ui.json) out(JSON.stringify({ ok: true, command: commandJson(def) }, null, 2));
+      else out(commandHelp(def));
+      return 0;
+    }
+    return await dispatch(def, g.rest.slice(1), ui);
+  } catch (e) {
+    return reportError(toDocketError(e), ui);
+  }
+}
+
+function parseCommandArgs(def: CommandDef, args: string[]) {
+  const options: Record<
+    string,
+    { type: "boolean" | "string"; short?: string; multiple?: boolean }
+  > = {};
+  for (const [k, o] of Object.entries(def.options)) {
+    options[k] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+    };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const m = (e as Error).message.replace(/\. To specify a positional.*$/s, "").replace(/\.$/, "");
+    throw new DocketError("usage", `Cannot parse arguments of "docket ${def.name}": ${m}`, {
+      hint: `Run \`docket ${def.name} --help\` for its options`,
+    });
+  }
+  const positionals = parsed.positionals;
+  const required = def.args.filter((a) => a.required).length;
+  if (positionals.length < required) {
+    const missing = def.args[positionals.length]!;
+    throw new DocketError("usage", `Missing argument <${missing.name}> for "docket ${def.name}"`, {
+      hint: `Usage: docket ${def.name} ${
+        def.args.map((a) => a.required ? `<${a.name}>` : `[${a.name}]`).join(" ")
+      }`,
+    });
+  }
+  if (positionals.length > def.args.length) {
+    throw new DocketError(
+      "usage",
+      `Too many arguments for "docket ${def.name}": unexpected "${positionals[def.args.length]}"`,
+      { hint: `Run \`docket ${def.name} --help\`` },
+    );
+  }
+  return { positionals, values: parsed.values as Record<string, string | boolean | string[]> };
+}
+
+async function dispatch(def: CommandDef, args: string[], ui: Ui): Promise<number> {
+  const { positionals, values } = parseCommandArgs(def, args);
+  const controller = new AbortController();
+  const onSig = () => controller.abort();
+  const sigs: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of sigs) Deno.addSignalListener(s, onSig);
+  try {
+    const mod = await def.load();
+    const { loadConfig } = await import("../config/load.ts");
+    const res = await mod.run({
+      args: positionals,
+      opts: values,
+      ui,
+      config: () => loadConfig(),
+      signal: controller.signal,
+    });
+    if (res.stream) {
+      for await (const item of res.stream) out(ui.json ? JSON.stringify(item.json) : item.text);
+    }
+    if (res.data !== undefined) {
+      if (ui.json) out(JSON.stringify(res.data, null, 2));
+      else if (mod.render) {
+        const text = mod.render(res.data, ui);
+        if (text) out(text);
+      }
+    }
+    return res.exitCode;
+  } finally {
+    for (const s of sigs) Deno.removeSignalListener(s, onSig);
+  }
+}
+
+function reportError(e: DocketError, ui: Ui): number {
+  if (ui.json) {
+    out(JSON.stringify({ ok: false, error: errorToJson(e) }, null, 2));
+  } else {
+    const red = ui.color && Deno.stderr.isTerminal() ? (s: string) => `\x1b[31m${s}\x1b[0m` : (
+      s: string,
+    ) => s;
+    err(`${red("error")}: ${e.message}`);
+    if (e.hint) err(`  hint: ${e.hint}`);
+  }
+  if (e.kind === "internal" && ui.verbose >= 2 && e.cause instanceof Error) {
+    err(e.cause.stack ?? String(e.cause));
+  } else if (e.kind === "internal" && ui.verbose >= 1 && e.stack) err(e.stack);
+  return exitCodeFor(e.kind);
+}
+
+export { GLOBAL_OPTIONS };

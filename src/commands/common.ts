@@ -1,0 +1,95 @@
+/** Shared pieces of command modules: opening the store, JSON views of tasks and runs. */
+import type { DocketConfig } from "../config/types.ts";
+import type { RunRow } from "../core/store.ts";
+import type { TaskInfo } from "../registry/registry.ts";
+import { SqliteStore } from "../store/sqlite_store.ts";
+import { reconcile } from "../runs/reconcile.ts";
+import { commandPermissions, deriveSandbox } from "../sandbox/permissions.ts";
+import { fromFileUrl } from "../core/path.ts";
+
+export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
+  const store = new SqliteStore(cfg.state_dir);
+  if (opts.reconcile !== false) reconcile(store);
+  return store;
+}
+
+const SECRET_KEY = /token|secret|password|passwd|webhook_url$|api_key|apikey/i;
+
+/** Masks values of secret-looking keys (tokens, webhook URLs) anywhere in a config. */
+export function maskConfig(v: unknown, key = ""): unknown {
+  if (Array.isArray(v)) return v.map((x) => maskConfig(x));
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = maskConfig(x, k);
+    return out;
+  }
+  if (typeof v === "string" && SECRET_KEY.test(key) && !key.endsWith("_env")) return "***";
+  return v;
+}
+
+export function sandboxOf(t: TaskInfo) {
+  if (t.source === "command") return commandPermissions(t.grants);
+  const modulePath = t.module?.startsWith("file:") ? fromFileUrl(t.module) : t.module ?? undefined;
+  return deriveSandbox({
+    grants: t.grants,
+    ...(modulePath ? { modulePath } : {}),
+    scratchDir: "<scratch>",
+  });
+}
+
+export function taskJson(t: TaskInfo) {
+  const sb = sandboxOf(t);
+  return {
+    name: t.name,
+    description: t.description,
+    source: t.source,
+    config: maskConfig(t.config),
+    inputs: t.inputs,
+    outputs: t.outputs,
+    schema: t.schema,
+    required_env: t.grants.required_env ?? [],
+    network: t.grants.network ?? false,
+    destructive: t.grants.destructive ?? false,
+    has_dry_run: t.hasDryRun,
+    schedule: typeof t.config.schedule === "string" ? t.config.schedule : null,
+    permissions: sb.permissions,
+    deno_flags: sb.deno_flags,
+    load_error: t.loadError,
+  };
+}
+
+export function runJson(r: RunRow) {
+  return {
+    ok: !["failed", "cancelled", "timeout", "lost"].includes(r.status),
+    status: r.status,
+    task: r.task_name,
+    run_id: r.run_id,
+    exit_code: r.exit_code,
+    summary: r.summary,
+    details: r.details,
+    error: r.error,
+    dry_run: r.dry_run,
+    attempts: r.attempts,
+    async: r.async,
+    started_at: r.started_at,
+    finished_at: r.finished_at,
+    duration_ms: r.duration_ms,
+    pid: r.runner_pid,
+    log_path: r.log_path,
+    overrides: r.overrides,
+    hooks: r.hooks,
+  };
+}
+
+export function lastRunJson(r: RunRow | undefined) {
+  if (!r) return null;
+  return {
+    run_id: r.run_id,
+    status: r.status,
+    exit_code: r.exit_code,
+    summary: r.summary,
+    started_at: r.started_at,
+    finished_at: r.finished_at,
+    duration_ms: r.duration_ms,
+  };
+}

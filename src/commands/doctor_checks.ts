@@ -1,0 +1,176 @@
+/** The checks behind `docket doctor`; each returns ok/warn/fail with a hint. */
+import type { CommandInput } from "../cli/types.ts";
+import type { Check } from "./doctor.ts";
+import { toDocketError } from "../core/errors.ts";
+import { configPath } from "../core/paths.ts";
+import type { DocketConfig } from "../config/types.ts";
+
+function which(cmd: string): string | undefined {
+  if (cmd.includes("/")) {
+    try {
+      return Deno.statSync(cmd).isFile ? cmd : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir) continue;
+    try {
+      const p = `${dir}/${cmd}`;
+      const s = Deno.statSync(p);
+      if (s.isFile && ((s.mode ?? 0o111) & 0o111)) return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export async function runChecks(input: CommandInput): Promise<Check[]> {
+  const checks: Check[] = [];
+  checks.push({ name: "deno", status: "ok", message: `Deno ${Deno.version.deno}` });
+  let cfg: DocketConfig | undefined;
+  try {
+    const { loadConfig } = await import("../config/load.ts");
+    cfg = await loadConfig({ noCache: true });
+    checks.push({
+      name: "config",
+      status: "ok",
+      message: cfg.exists ? `${cfg.path} is valid` : `${cfg.path} does not exist (defaults used)`,
+    });
+    if (cfg.exists) {
+      const mode = Deno.statSync(cfg.path).mode ?? 0;
+      if (mode & 0o004) {
+        checks.push({
+          name: "config permissions",
+          status: "warn",
+          message: `${cfg.path} is world-readable (mode ${(mode & 0o777).toString(8)})`,
+          hint: `chmod 600 ${cfg.path}: it may hold tokens`,
+        });
+      }
+    }
+  } catch (e) {
+    const err = toDocketError(e);
+    checks.push({
+      name: "config",
+      status: "fail",
+      message: err.message,
+      hint: err.hint ?? `Fix ${configPath()}`,
+    });
+    return checks;
+  }
+  void input;
+  for (const [label, dir] of [["logs_dir", cfg.logs_dir], ["tasks_dir", cfg.tasks_dir]] as const) {
+    try {
+      Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const probe = `${dir}/.docket-doctor-${Deno.pid}`;
+      Deno.writeTextFileSync(probe, "");
+      Deno.removeSync(probe);
+      checks.push({ name: label, status: "ok", message: `${dir} is writable` });
+    } catch (e) {
+      checks.push({
+        name: label,
+        status: "fail",
+        message: `${dir} is not writable: ${(e as Error).message}`,
+        hint: `Fix the permissions of ${dir} or set ${label} in the config`,
+      });
+    }
+  }
+  try {
+    const { SqliteStore } = await import("../store/sqlite_store.ts");
+    const { SCHEMA_VERSION } = await import("../store/sqlite.ts");
+    const store = new SqliteStore(cfg.state_dir);
+    try {
+      const ic = store.db.prepare("PRAGMA integrity_check").get() as { integrity_check: string };
+      const v = (store.db.prepare("PRAGMA user_version").get() as { user_version: number })
+        .user_version;
+      if (ic.integrity_check !== "ok") {
+        checks.push({
+          name: "state db",
+          status: "fail",
+          message: `${cfg.state_dir}: integrity check failed: ${ic.integrity_check}`,
+          hint: "Move the file aside; docket starts a new one",
+        });
+      } else {
+        checks.push({
+          name: "state db",
+          status: "ok",
+          message: `${cfg.state_dir} (schema v${v}/${SCHEMA_VERSION}, integrity ok)`,
+        });
+      }
+      const { reconcile } = await import("../runs/reconcile.ts");
+      const lost = reconcile(store);
+      if (lost) {
+        checks.push({
+          name: "lost runs",
+          status: "warn",
+          message: `${lost} run(s) whose runner died were marked lost`,
+          hint: "See `docket runs`",
+        });
+      }
+      const { isAlive } = await import("../core/proc.ts");
+      const stale = store.list().filter((h) => !isAlive(h.pid, h.pid_start));
+      if (stale.length) {
+        checks.push({
+          name: "locks",
+          status: "warn",
+          message: `stale lock(s) for ${stale.map((s) => s.task_name).join(", ")}`,
+          hint: "They are taken over automatically by the next run",
+        });
+      }
+    } finally {
+      store.close();
+    }
+  } catch (e) {
+    const err = toDocketError(e);
+    checks.push({ name: "state db", status: "fail", message: err.message, hint: err.hint ?? "" });
+  }
+  const { listTasks } = await import("../registry/registry.ts");
+  const tasks = await listTasks(cfg);
+  for (const t of tasks.values()) {
+    if (t.loadError) {
+      checks.push({
+        name: `task ${t.name}`,
+        status: "fail",
+        message: t.loadError.message,
+        hint: "Fix the module or remove it from tasks_dir",
+      });
+      continue;
+    }
+    const bins = t.source === "command"
+      ? [
+        String(
+          Array.isArray(t.config.command)
+            ? t.config.command[0]
+            : String(t.config.command).split(/\s+/)[0],
+        ),
+      ]
+      : (t.grants.exec ?? []);
+    const missing = bins.filter((b) => !which(b));
+    const configured = t.source !== "builtin" || cfg.tasks[t.name] !== undefined;
+    checks.push({
+      name: `task ${t.name}`,
+      status: missing.length && configured ? "warn" : "ok",
+      message: missing.length
+        ? `loads; not on PATH: ${missing.join(", ")}`
+        : `loads${bins.length ? `; found ${bins.join(", ")}` : ""}`,
+      ...(missing.length ? { hint: `Install ${missing.join(", ")} or fix the path` } : {}),
+    });
+  }
+  const systemctl = which("systemctl");
+  let systemd = false;
+  try {
+    systemd = Deno.statSync("/run/systemd/system").isDirectory;
+  } catch {
+    systemd = false;
+  }
+  checks.push({
+    name: "systemd",
+    status: systemd ? "ok" : "warn",
+    message: systemd
+      ? `systemd is running${systemctl ? ` (${systemctl})` : ""}`
+      : "systemd is not running here: `docket install` can write units but not enable them",
+    ...(systemd ? {} : { hint: "Timers need a host with systemd" }),
+  });
+  return checks;
+}

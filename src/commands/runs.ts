@@ -1,0 +1,40 @@
+/** `docket runs [task] [--limit N]`: recent run history, newest first. */
+import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
+import { DocketError } from "../core/errors.ts";
+import { openStore, runJson } from "./common.ts";
+import { duration, statusText, table, when } from "../render/ui.ts";
+
+export async function run(input: CommandInput): Promise<CommandOutput> {
+  const raw = input.opts.limit as string | undefined;
+  const limit = raw === undefined ? 20 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10000) {
+    throw new DocketError("usage", `Invalid --limit "${raw}": expected a whole number 1-10000`, {
+      hint: "For example --limit 50",
+    });
+  }
+  const cfg = await input.config();
+  const store = openStore(cfg);
+  try {
+    const task = input.args[0];
+    const rows = store.listRuns({ ...(task ? { task } : {}), limit });
+    return { exitCode: 0, data: { ok: true, runs: rows.map(runJson) } };
+  } finally {
+    store.close();
+  }
+}
+
+export function render(data: unknown, ui: Ui): string {
+  const runs = (data as { runs: ReturnType<typeof runJson>[] }).runs;
+  if (!runs.length) return "No runs yet.";
+  return table(
+    ["RUN ID", "TASK", "STATUS", "STARTED", "DURATION", "SUMMARY"],
+    runs.map((r) => [
+      r.run_id,
+      r.task,
+      statusText(ui, r.status),
+      when(ui, r.started_at),
+      duration(r.duration_ms),
+      r.summary.slice(0, 80),
+    ]),
+  );
+}

@@ -1,0 +1,92 @@
+/** `docket status [task]` and `docket status --run-id <id>`. */
+import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
+import { DocketError } from "../core/errors.ts";
+import { isRunId } from "../core/ids.ts";
+import { lastRunJson, openStore, runJson } from "./common.ts";
+import { duration, statusText, table, when } from "../render/ui.ts";
+
+export function requireRunId(id: string): string {
+  if (!isRunId(id)) {
+    throw new DocketError("usage", `Invalid run id "${id.slice(0, 80)}"`, {
+      hint: "Run ids look like 20260427T013000000000Z-ab12cd34 (see `docket runs`)",
+    });
+  }
+  return id;
+}
+
+export async function run(input: CommandInput): Promise<CommandOutput> {
+  const cfg = await input.config();
+  const runId = input.opts["run-id"] as string | undefined;
+  if (runId !== undefined) requireRunId(runId);
+  const store = openStore(cfg);
+  try {
+    if (runId !== undefined) {
+      const r = store.getRun(runId);
+      if (!r) {
+        throw new DocketError("run_not_found", `Cannot find run "${runId}"`, {
+          hint: "`docket runs` lists recent runs",
+        });
+      }
+      return { exitCode: 0, data: { ok: true, run: runJson(r) } };
+    }
+    const latest = store.latestPerTask();
+    const task = input.args[0];
+    if (task !== undefined) {
+      let last = latest.get(task);
+      if (!last) {
+        const { findTask } = await import("../registry/registry.ts");
+        await findTask(cfg, task); // unknown task → task_not_found with a suggestion
+      }
+      const active = store.listRuns({ task, limit: 1, includeDryRuns: false })[0];
+      if (active && (active.status === "running" || active.status === "queued")) last = active;
+      return { exitCode: 0, data: { ok: true, task, last_run: lastRunJson(last) } };
+    }
+    const names = new Set<string>([...Object.keys(cfg.tasks), ...latest.keys()]);
+    const running = new Map(store.activeRuns().map((r) => [r.task_name, r]));
+    return {
+      exitCode: 0,
+      data: {
+        ok: true,
+        tasks: [...names].sort().map((name) => ({
+          name,
+          last_run: lastRunJson(running.get(name) ?? latest.get(name)),
+        })),
+      },
+    };
+  } finally {
+    store.close();
+  }
+}
+
+type Last = ReturnType<typeof lastRunJson>;
+
+export function render(data: unknown, ui: Ui): string {
+  const d = data as {
+    run?: ReturnType<typeof runJson>;
+    task?: string;
+    last_run?: Last;
+    tasks?: { name: string; last_run: Last }[];
+  };
+  if (d.run) {
+    const r = d.run;
+    const lines = [
+      `${r.run_id}  ${r.task}  ${statusText(ui, r.status)}  ${duration(r.duration_ms)}`,
+      `  started:  ${when(ui, r.started_at)}`,
+      `  summary:  ${r.summary || "-"}`,
+    ];
+    if (r.error) lines.push(`  error:    ${r.error.kind}: ${r.error.message}`);
+    if (r.log_path) lines.push(`  log:      ${r.log_path}`);
+    return lines.join("\n");
+  }
+  const rows = d.tasks ?? [{ name: d.task!, last_run: d.last_run ?? null }];
+  return table(
+    ["TASK", "STATUS", "WHEN", "DURATION", "SUMMARY"],
+    rows.map((t) => [
+      t.name,
+      statusText(ui, t.last_run?.status),
+      when(ui, t.last_run?.finished_at ?? t.last_run?.started_at),
+      duration(t.last_run?.duration_ms),
+      t.last_run?.summary ?? "",
+    ]),
+  );
+}

@@ -1,0 +1,108 @@
+/** zod schemas for docket's config: every rule of the README's "Config validation" section. */
+import { z } from "zod";
+
+const nonEmpty = z.string().min(1, "must be a non-empty string");
+const strOrList = z.union([nonEmpty, z.array(nonEmpty)], {
+  error: "must be a string or a list of strings",
+});
+const strList = z.array(z.string(), { error: "must be a list of strings" });
+const descMap = z.record(z.string(), z.string(), {
+  error: "must be a mapping of string keys to string descriptions",
+});
+const posNum = z.number({ error: "must be a number" }).positive("must be a positive number");
+const nonNegNumOrNull = z.union([
+  z.number().nonnegative("must be a non-negative number"),
+  z.null(),
+], { error: "must be a non-negative number or null" });
+
+const notifySchema = z.object({
+  on: z.array(z.enum(["success", "failure", "complete"]), {
+    error: "must be a list of success, failure and/or complete",
+  }).optional(),
+  message: nonEmpty.optional(),
+  timeout_seconds: posNum.optional(),
+  discord: z.object({
+    webhook_url: nonEmpty.optional(),
+    webhook_url_env: nonEmpty.optional(),
+    username: nonEmpty.optional(),
+  }, { error: "must be a mapping" }).strict().refine(
+    (d) => d.webhook_url || d.webhook_url_env,
+    "needs webhook_url_env (or webhook_url)",
+  ).optional(),
+  telegram: z.object({
+    chat: z.union([nonEmpty, z.number().int()], { error: "must be a chat id" }),
+    bot_token: nonEmpty.optional(),
+    bot_token_env: nonEmpty.optional(),
+    api_base: z.url({ error: "must be an http(s) URL" }).optional(),
+  }, { error: "must be a mapping" }).strict().refine(
+    (t) => t.bot_token || t.bot_token_env,
+    "needs bot_token_env (or bot_token)",
+  ).optional(),
+}, { error: "must be a mapping with on, discord and/or telegram" }).strict();
+
+/** Keys shared by every task. Unknown keys pass through: they are the task's own config. */
+export const sharedTaskSchema = z.looseObject({
+  type: z.enum(["command", "module"], { error: 'must be "command" or "module"' }).optional(),
+  module: nonEmpty.optional(),
+  description: nonEmpty.optional(),
+  schedule: nonEmpty.optional(),
+  docket_bin: nonEmpty.optional(),
+  retry: z.number({ error: "must be a non-negative integer" }).int(
+    "must be a non-negative integer",
+  ).nonnegative("must be a non-negative integer").max(100, "must be at most 100").optional(),
+  backoff_base: posNum.optional(),
+  backoff_max: posNum.optional(),
+  on_success: strOrList.optional(),
+  on_failure: strOrList.optional(),
+  on_complete: strOrList.optional(),
+  hook_timeout_seconds: posNum.optional(),
+  notify: notifySchema.optional(),
+  inputs: descMap.optional(),
+  outputs: descMap.optional(),
+  schema: z.record(z.string(), z.record(z.string(), z.unknown()), {
+    error: "must be a mapping of field names to field rules",
+  }).optional(),
+  required_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be variable names"), {
+    error: "must be a list of strings",
+  }).optional(),
+  network: z.union([z.boolean(), z.array(nonEmpty)], {
+    error: "must be a boolean (or a list of host[:port])",
+  }).optional(),
+  destructive: z.boolean({ error: "must be a boolean" }).optional(),
+  writes: strList.optional(),
+  reads: strList.optional(),
+  exec: strList.optional(),
+  sys: strList.optional(),
+  max_memory_mb: z.number().int().positive("must be a positive integer").optional(),
+  timeout_seconds: posNum.optional(),
+  idle_timeout_seconds: nonNegNumOrNull.optional(),
+  kill_grace_seconds: z.number().nonnegative("must be a non-negative number").optional(),
+  randomized_delay_seconds: z.number().nonnegative("must be a non-negative number").optional(),
+});
+
+export const commandTaskSchema = z.looseObject({
+  command: strOrList,
+  args: strList.optional(),
+  dry_run_args: strList.optional(),
+  dry_run_command: strOrList.optional(),
+  output_format: z.enum(["text", "json", "jsonl", "auto"], {
+    error: "must be text, json, jsonl or auto",
+  }).optional(),
+  success_exit_codes: z.array(z.number().int(), { error: "must be a list of integers" })
+    .optional(),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]), {
+    error: "must be a mapping with string keys",
+  }).optional(),
+  cwd: nonEmpty.optional(),
+});
+
+export const topSchema = z.object({
+  state_dir: z.string({ error: "must be a string" }).optional(),
+  tasks_dir: z.string({ error: "must be a string" }).optional(),
+  logs_dir: z.string({ error: "must be a string" }).optional(),
+  history: z.object({
+    keep_runs: z.number().int().positive("must be a positive integer").optional(),
+    keep_days: posNum.optional(),
+  }).strict().optional(),
+  tasks: z.record(z.string(), z.unknown(), { error: "must be a mapping" }).nullable().optional(),
+}, { error: "must be a mapping" }).strict();

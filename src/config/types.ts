@@ -1,0 +1,69 @@
+/** The validated config as the rest of docket sees it (no zod types: cheap to import). */
+export interface TaskSection {
+  [key: string]: unknown;
+}
+
+export interface DocketConfig {
+  /** Absolute path of the config file (it may not exist). */
+  path: string;
+  exists: boolean;
+  home: string;
+  state_dir: string;
+  tasks_dir: string;
+  logs_dir: string;
+  history: { keep_runs?: number; keep_days?: number };
+  tasks: Record<string, TaskSection>;
+}
+
+/** Keys docket itself interprets; the rest of a task's section is the task's own config. */
+export const SHARED_KEYS = [
+  "type",
+  "module",
+  "description",
+  "schedule",
+  "retry",
+  "backoff_base",
+  "backoff_max",
+  "on_success",
+  "on_failure",
+  "on_complete",
+  "hook_timeout_seconds",
+  "notify",
+  "docket_bin",
+  "inputs",
+  "outputs",
+  "schema",
+  "required_env",
+  "network",
+  "destructive",
+  "writes",
+  "reads",
+  "exec",
+  "sys",
+  "max_memory_mb",
+  "timeout_seconds",
+  "idle_timeout_seconds",
+  "kill_grace_seconds",
+  "randomized_delay_seconds",
+] as const;
+
+/** Keys of `type: command` tasks that are docket's, not passed to anything. */
+export const COMMAND_KEYS = [
+  "command",
+  "args",
+  "dry_run_args",
+  "dry_run_command",
+  "output_format",
+  "success_exit_codes",
+  "env",
+  "cwd",
+] as const;
+
+const SHARED = new Set<string>(SHARED_KEYS);
+
+/** The task's own config: the section without docket's shared keys. */
+export function taskOwnConfig(section: TaskSection): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(section)) if (!SHARED.has(k)) out[k] = v;
+  return out;
+}

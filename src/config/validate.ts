@@ -1,0 +1,164 @@
+/** Full validation of config text: YAML (with line:col errors), then zod schemas. */
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { dirname } from "../core/path.ts";
+import { DocketError } from "../core/errors.ts";
+import { resolvePath } from "../core/paths.ts";
+import { commandTaskSchema, sharedTaskSchema, topSchema } from "./schema.ts";
+import type { DocketConfig, TaskSection } from "./types.ts";
+import { defaultDirs, TASK_NAME_RE } from "./load.ts";
+import { BUILTIN_NAMES } from "../registry/builtins.ts";
+
+interface Problem {
+  path: string;
+  message: string;
+}
+
+export async function validateConfigText(
+  text: string,
+  at: { path: string; home: string; exists: boolean },
+): Promise<DocketConfig> {
+  const raw = parseYaml(text, at.path);
+  const problems: Problem[] = [];
+  const top = topSchema.safeParse(raw ?? {});
+  if (!top.success) {
+    collect(problems, top.error, []);
+    throw invalid(at.path, problems);
+  }
+  const tasks: Record<string, TaskSection> = {};
+  const rawTasks = (top.data.tasks ?? {}) as Record<string, unknown>;
+  const base = dirname(at.path);
+  for (const [name, section] of Object.entries(rawTasks)) {
+    const t = await checkTaskSection(name, section ?? {}, base, problems);
+    if (t) tasks[name] = t;
+  }
+  if (problems.length) throw invalid(at.path, problems);
+  const history: DocketConfig["history"] = {};
+  if (top.data.history?.keep_runs !== undefined) history.keep_runs = top.data.history.keep_runs;
+  if (top.data.history?.keep_days !== undefined) history.keep_days = top.data.history.keep_days;
+  return {
+    path: at.path,
+    exists: at.exists,
+    home: at.home,
+    ...defaultDirs(at.home, base, top.data),
+    history,
+    tasks,
+  };
+}
+
+let builtinSchemas: Record<string, z.ZodType> | undefined;
+async function loadBuiltinSchemas(): Promise<Record<string, z.ZodType> | undefined> {
+  if (builtinSchemas) return builtinSchemas;
+  try {
+    const mod = await import("./builtin_schemas.ts");
+    return builtinSchemas = mod.builtinSchemas as Record<string, z.ZodType>;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseYaml(text: string, path: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const err = doc.errors[0];
+  if (err) {
+    const pos = err.linePos?.[0];
+    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
+    const first = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+.*$/, "");
+    throw new DocketError(
+      "config_invalid",
+      `Cannot parse config "${path}"${where}: ${first}`,
+      {
+        hint: "Fix the YAML syntax (`docket configure --validate` checks it)",
+        details: { path, ...(pos ? { line: pos.line, column: pos.col } : {}) },
+      },
+    );
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new DocketError("config_invalid", `Cannot parse config "${path}": ${String(e)}`, {
+      hint: "Fix the YAML (aliases and anchors must resolve)",
+    });
+  }
+}
+
+function collect(out: Problem[], err: z.ZodError, prefix: (string | number)[]): void {
+  for (const issue of err.issues) {
+    const path = [...prefix, ...issue.path.map((x) => String(x))].join(".") || "(top level)";
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+      message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${
+        issue.keys.map((k) => `"${k}"`).join(", ")
+      }`;
+    }
+    out.push({ path, message });
+  }
+}
+
+function invalid(path: string, problems: Problem[]): DocketError {
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : "";
+  return new DocketError(
+    "config_invalid",
+    `Config "${path}" is invalid: ${first.path}: ${first.message}${more}`,
+    {
+      hint: "Fix the key named above (`docket configure --validate` lists every problem)",
+      details: { path, problems },
+    },
+  );
+}
+
+/** Validates one task section; pushes problems and returns the normalised section. */
+export async function checkTaskSection(
+  name: string,
+  section: unknown,
+  base: string,
+  problems: Problem[],
+): Promise<TaskSection | undefined> {
+  const p = ["tasks", name];
+  if (!TASK_NAME_RE.test(name)) {
+    problems.push({
+      path: p.join("."),
+      message: "task names may hold letters, digits, '.', '_' and '-' only",
+    });
+    return undefined;
+  }
+  const shared = sharedTaskSchema.safeParse(section);
+  if (!shared.success) {
+    collect(problems, shared.error, p);
+    return undefined;
+  }
+  const t: TaskSection = { ...shared.data };
+  if (t.type === "command" || (t.command !== undefined && t.type === undefined)) {
+    t.type = "command";
+    const c = commandTaskSchema.safeParse(t);
+    if (!c.success) collect(problems, c.error, p);
+    if (typeof t.cwd === "string") t.cwd = resolvePath(t.cwd, base);
+  } else if (t.module !== undefined) {
+    t.type = "module";
+    t.module = resolvePath(String(t.module), base);
+  } else if (t.type === "module") {
+    problems.push({ path: [...p, "module"].join("."), message: "is required for type: module" });
+  } else if ((BUILTIN_NAMES as readonly string[]).includes(name)) {
+    const schema = (await loadBuiltinSchemas())?.[name];
+    if (schema) {
+      const b = schema.safeParse(t);
+      if (!b.success) collect(problems, b.error, p);
+    }
+  }
+  if (typeof t.schedule === "string") {
+    try {
+      const { validateSchedule } = await import("../systemd/cron.ts");
+      validateSchedule(t.schedule);
+    } catch (err) {
+      problems.push({
+        path: [...p, "schedule"].join("."),
+        message: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+  return t;
+}
+
+export { invalid as invalidConfigError };
+export type { Problem };

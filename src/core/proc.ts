@@ -1,0 +1,81 @@
+/**
+ * Process liveness that PID reuse cannot fool: a process is identified by its pid and its
+ * start time (field 22 of /proc/<pid>/stat, clock ticks since boot). Zombies count as dead
+ * (PID 1 here reaps orphans late).
+ */
+export interface ProcessIdentity {
+  pid: number;
+  start: string;
+}
+
+export function processStart(pid: number): { start: string; state: string } | undefined {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+  // comm (field 2) may contain spaces and parentheses: split after the last ')'.
+  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const state = rest[0] ?? "?";
+  const start = rest[19] ?? "";
+  return { start, state };
+}
+
+export function selfIdentity(): ProcessIdentity {
+  return { pid: Deno.pid, start: processStart(Deno.pid)?.start ?? "" };
+}
+
+export function identityOf(pid: number): ProcessIdentity | undefined {
+  const p = processStart(pid);
+  return p ? { pid, start: p.start } : undefined;
+}
+
+export function isAlive(pid: number | null | undefined, start?: string | null): boolean {
+  if (!pid || pid <= 0) return false;
+  const p = processStart(pid);
+  if (!p || p.state === "Z" || p.state === "X") return false;
+  return !start || p.start === start;
+}
+
+/** Live (non-zombie) members of a process group. */
+export function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const text = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      if (rest[2] === String(pgid) && rest[0] !== "Z" && rest[0] !== "X") out.push(Number(e.name));
+    } catch {
+      // process went away while we looked
+    }
+  }
+  return out;
+}
+
+export function signalGroup(pgid: number, sig: Deno.Signal): boolean {
+  try {
+    Deno.kill(-pgid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM a process group, wait up to `graceMs` for it to empty, then SIGKILL. */
+export async function killGroup(pgid: number, graceMs: number): Promise<"term" | "kill" | "gone"> {
+  if (groupMembers(pgid).length === 0) return "gone";
+  signalGroup(pgid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (groupMembers(pgid).length === 0) return "term";
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  signalGroup(pgid, "SIGKILL");
+  const hard = Date.now() + 2000;
+  while (Date.now() < hard && groupMembers(pgid).length > 0) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return "kill";
+}

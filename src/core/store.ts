@@ -1,0 +1,105 @@
+/** Storage interfaces. Commands use these; `src/store/sqlite_*.ts` implements them. */
+import type { ErrorJson } from "./errors.ts";
+import type { RunStatus } from "./statuses.ts";
+
+export interface HookRecord {
+  name: string;
+  ok: boolean;
+  [key: string]: unknown;
+}
+
+export interface RunRow {
+  run_id: string;
+  task_name: string;
+  status: RunStatus;
+  exit_code: number | null;
+  summary: string;
+  details: Record<string, unknown>;
+  error: ErrorJson | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  dry_run: boolean;
+  attempts: number;
+  async: boolean;
+  runner_pid: number | null;
+  runner_start: string | null;
+  task_pid: number | null;
+  log_path: string | null;
+  overrides: Record<string, unknown>;
+  hooks: HookRecord[];
+}
+
+export interface RunFinish {
+  status: RunStatus;
+  exit_code: number;
+  summary: string;
+  details: Record<string, unknown>;
+  error: ErrorJson | null;
+  finished_at: string;
+  duration_ms: number;
+  attempts: number;
+}
+
+export interface EventInput {
+  timestamp: string;
+  event_type: string;
+  event: Record<string, unknown>;
+}
+
+export interface EventRow extends EventInput {
+  run_id: string;
+  task_name: string;
+  event_index: number;
+}
+
+export interface LockHolder {
+  task_name: string;
+  run_id: string;
+  pid: number;
+  pid_start: string;
+  acquired_at: string;
+}
+
+export interface RunQuery {
+  task?: string;
+  limit: number;
+  includeDryRuns?: boolean;
+}
+
+export interface RunStore {
+  insertRun(row: RunRow): void;
+  setRunner(
+    runId: string,
+    fields: Partial<
+      Pick<RunRow, "runner_pid" | "runner_start" | "task_pid" | "attempts" | "status">
+    >,
+  ): void;
+  finishRun(runId: string, f: RunFinish): void;
+  setHooks(runId: string, hooks: HookRecord[]): void;
+  getRun(runId: string): RunRow | undefined;
+  listRuns(q: RunQuery): RunRow[];
+  /** The latest non-dry run per task. */
+  latestPerTask(): Map<string, RunRow>;
+  /** Runs still marked running/queued (to check for lost runners). */
+  activeRuns(): RunRow[];
+}
+
+export interface EventStore {
+  /** Appends events in order; `firstIndex` is the index of the first one. One transaction. */
+  appendEvents(runId: string, taskName: string, firstIndex: number, events: EventInput[]): void;
+  listEvents(runId: string, fromIndex: number, limit: number): EventRow[];
+  countEvents(runId: string): number;
+}
+
+export interface LockStore {
+  /** Takes the task's lock unless a live holder has it; a dead holder's lock is taken over. */
+  acquire(holder: LockHolder, isHolderAlive: (h: LockHolder) => boolean): { ok: true } | {
+    ok: false;
+    holder: LockHolder;
+  };
+  /** Hands a lock to another process (the async runner). */
+  transfer(taskName: string, runId: string, pid: number, pidStart: string): void;
+  release(taskName: string, runId: string): void;
+  list(): LockHolder[];
+}

@@ -1,0 +1,198 @@
+/**
+ * Task discovery: built-ins (tasks/), drop-in modules in tasks_dir, `module:` and
+ * `type: command` tasks from config. Drop-in metadata is read in a sandboxed child and cached
+ * by file path, size and mtime: module code never runs with docket's own permissions.
+ */
+import { basename, join } from "../core/path.ts";
+import { DocketError, type ErrorJson, suggest } from "../core/errors.ts";
+import type { DocketConfig, TaskSection } from "../config/types.ts";
+import type { TaskGrants } from "../task_api.ts";
+import { BUILTIN_NAMES, builtinModuleUrl } from "./builtins.ts";
+import { readModuleMeta } from "./meta.ts";
+
+export type TaskSource = "builtin" | "dropin" | "module" | "command";
+
+export interface TaskInfo {
+  name: string;
+  source: TaskSource;
+  /** File path (drop-in, module) or file URL (built-in) of the task's module. */
+  module: string | null;
+  description: string;
+  inputs: Record<string, string>;
+  outputs: Record<string, string>;
+  schema: Record<string, unknown>;
+  standardSchema: boolean;
+  grants: TaskGrants;
+  /** The task's resolved config: module defaults under the config section. */
+  config: TaskSection;
+  hasDryRun: boolean;
+  loadError: ErrorJson | null;
+}
+
+export interface ModuleMeta {
+  name?: string;
+  description?: string;
+  inputs?: Record<string, string>;
+  outputs?: Record<string, string>;
+  schema?: Record<string, unknown>;
+  standard_schema?: boolean;
+  has_dry_run?: boolean;
+  defaults?: Record<string, unknown>;
+  required_env?: string[];
+  network?: boolean | string[];
+  destructive?: boolean;
+  writes?: string[];
+  reads?: string[];
+  exec?: string[];
+  sys?: string[];
+  max_memory_mb?: number;
+  grantsFor?: (config: Record<string, unknown>) => Partial<TaskGrants>;
+}
+
+const GRANT_KEYS = [
+  "network",
+  "required_env",
+  "destructive",
+  "writes",
+  "reads",
+  "exec",
+  "sys",
+  "max_memory_mb",
+] as const;
+
+export function dropinFiles(tasksDir: string): string[] {
+  const out: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(tasksDir)) {
+      if (!e.isFile && !e.isSymlink) continue;
+      if (!e.name.endsWith(".ts") || e.name.endsWith("_test.ts") || e.name.startsWith("_")) {
+        continue;
+      }
+      out.push(join(tasksDir, e.name));
+    }
+  } catch {
+    // no tasks dir: no drop-ins
+  }
+  return out.sort();
+}
+
+function build(
+  name: string,
+  source: TaskSource,
+  module: string | null,
+  meta: ModuleMeta,
+  section: TaskSection,
+  loadError: ErrorJson | null,
+): TaskInfo {
+  const config: TaskSection = { ...(meta.defaults ?? {}), ...section };
+  const grants: TaskGrants = {};
+  for (const k of GRANT_KEYS) {
+    const v = section[k] ?? meta[k];
+    if (v !== undefined) (grants as Record<string, unknown>)[k] = v;
+  }
+  if (meta.grantsFor) {
+    const extra = meta.grantsFor(config);
+    for (const [k, v] of Object.entries(extra)) {
+      if (section[k] === undefined && v !== undefined) (grants as Record<string, unknown>)[k] = v;
+    }
+  }
+  const schema = (section.schema as Record<string, unknown> | undefined) ?? meta.schema ?? {};
+  return {
+    name,
+    source,
+    module,
+    description: String(section.description ?? meta.description ?? ""),
+    inputs: (section.inputs as Record<string, string>) ?? meta.inputs ?? {},
+    outputs: (section.outputs as Record<string, string>) ?? meta.outputs ?? {},
+    schema,
+    standardSchema: meta.standard_schema === true && section.schema === undefined,
+    grants,
+    config,
+    hasDryRun: source === "command"
+      ? section.dry_run_args !== undefined || section.dry_run_command !== undefined
+      : meta.has_dry_run === true,
+    loadError,
+  };
+}
+
+async function builtinInfo(name: string, section: TaskSection): Promise<TaskInfo> {
+  const url = builtinModuleUrl(name);
+  try {
+    const mod = await import(url.href);
+    const t = mod.default as ModuleMeta & { dryRun?: unknown; schema?: unknown };
+    const meta: ModuleMeta = { ...t, has_dry_run: typeof t.dryRun === "function" };
+    if (t.schema && typeof t.schema === "object" && "~standard" in t.schema) {
+      meta.standard_schema = true;
+      meta.schema = {};
+    }
+    return build(name, "builtin", url.href, meta, section, null);
+  } catch (err) {
+    return build(name, "builtin", url.href, {}, section, {
+      kind: "task_load_failed",
+      message: `Cannot load built-in task "${name}": ${(err as Error).message}`,
+    });
+  }
+}
+
+function commandInfo(name: string, section: TaskSection): TaskInfo {
+  return build(name, "command", null, {}, section, null);
+}
+
+/** All tasks, by name. Later sources override earlier: built-in < drop-in < config. */
+export async function listTasks(cfg: DocketConfig): Promise<Map<string, TaskInfo>> {
+  const out = new Map<string, TaskInfo>();
+  for (const name of BUILTIN_NAMES) out.set(name, await builtinInfo(name, cfg.tasks[name] ?? {}));
+  const files = dropinFiles(cfg.tasks_dir);
+  const moduleTasks = Object.entries(cfg.tasks).filter(([, s]) => s.type === "module");
+  const metas = await readModuleMeta(cfg, [
+    ...files,
+    ...moduleTasks.map(([, s]) => String(s.module)),
+  ]);
+  for (const f of files) {
+    const m = metas.get(f)!;
+    const name = m.meta?.name ?? basename(f, ".ts");
+    out.set(name, build(name, "dropin", f, m.meta ?? {}, cfg.tasks[name] ?? {}, m.error ?? null));
+  }
+  for (const [name, s] of moduleTasks) {
+    const m = metas.get(String(s.module))!;
+    out.set(name, build(name, "module", String(s.module), m.meta ?? {}, s, m.error ?? null));
+  }
+  for (const [name, s] of Object.entries(cfg.tasks)) {
+    if (s.type === "command") out.set(name, commandInfo(name, s));
+  }
+  return out;
+}
+
+/** Resolves one task cheaply (reads only the metadata it needs); unknown → did-you-mean. */
+export async function findTask(cfg: DocketConfig, name: string): Promise<TaskInfo> {
+  const section = cfg.tasks[name];
+  if (section?.type === "command") return commandInfo(name, section);
+  if (section?.type === "module") {
+    const m = (await readModuleMeta(cfg, [String(section.module)])).get(String(section.module))!;
+    return build(name, "module", String(section.module), m.meta ?? {}, section, m.error ?? null);
+  }
+  const direct = join(cfg.tasks_dir, `${name}.ts`);
+  const files = dropinFiles(cfg.tasks_dir);
+  if (files.includes(direct)) {
+    const m = (await readModuleMeta(cfg, [direct])).get(direct)!;
+    if (!m.meta?.name || m.meta.name === name) {
+      return build(name, "dropin", direct, m.meta ?? {}, section ?? {}, m.error ?? null);
+    }
+  }
+  if ((BUILTIN_NAMES as readonly string[]).includes(name)) {
+    const named = files.length ? (await listTasks(cfg)).get(name) : undefined;
+    return named ?? await builtinInfo(name, section ?? {});
+  }
+  const all = await listTasks(cfg);
+  const t = all.get(name);
+  if (t) return t;
+  const guess = suggest(name, all.keys());
+  throw new DocketError(
+    "task_not_found",
+    `Cannot find task "${name}"${guess ? `: did you mean "${guess}"?` : ""}`,
+    {
+      hint: "`docket list` shows every task; drop-in tasks live in tasks_dir",
+      details: { task: name, ...(guess ? { suggestion: guess } : {}) },
+    },
+  );
+}

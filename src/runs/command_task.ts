@@ -1,0 +1,115 @@
+/** `type: command` tasks: argv building and the README's output formats. */
+import { DocketError } from "../core/errors.ts";
+import type { TaskSection } from "../config/types.ts";
+
+/** Splits a command string like a POSIX shell would split words (no expansion, no shell). */
+export function splitWords(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quote: '"' | "'" | null = null;
+  let has = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === "\\" && quote === '"' && i + 1 < s.length) cur += s[++i];
+      else cur += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      has = true;
+    } else if (c === "\\" && i + 1 < s.length) {
+      cur += s[++i];
+      has = true;
+    } else if (/\s/.test(c)) {
+      if (has || cur) out.push(cur);
+      cur = "";
+      has = false;
+    } else cur += c;
+  }
+  if (quote) throw new DocketError("config_invalid", `Unterminated quote in command "${s}"`);
+  if (has || cur) out.push(cur);
+  return out;
+}
+
+function words(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : splitWords(String(v));
+}
+
+/** The argv to execute, or null when a dry run has no safe command to run (preview only). */
+export function commandArgv(section: TaskSection, dryRun: boolean): string[] | null {
+  const args = (section.args as string[] | undefined) ?? [];
+  if (!dryRun) return [...words(section.command), ...args];
+  if (section.dry_run_command !== undefined) {
+    return [...words(section.dry_run_command), ...((section.dry_run_args as string[]) ?? [])];
+  }
+  if (section.dry_run_args !== undefined) {
+    return [...words(section.command), ...(section.dry_run_args as string[])];
+  }
+  return null;
+}
+
+export const MAX_EVENTS_IN_DETAILS = 100;
+
+export type Format = "text" | "json" | "jsonl" | "auto";
+
+export interface ParsedOutput {
+  details: Record<string, unknown>;
+  error?: string;
+}
+
+export function parseJsonlLine(line: string): Record<string, unknown> | undefined {
+  const t = line.trim();
+  if (!t) return undefined;
+  const v = JSON.parse(t);
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw new Error("not a JSON object");
+  return v as Record<string, unknown>;
+}
+
+export function eventTypeOf(e: Record<string, unknown>): string {
+  const t = e.type ?? e.event ?? e.event_type ?? e.kind;
+  return typeof t === "string" && t ? t : "event";
+}
+
+/** Parses the whole stdout (bounded) for json / auto formats. */
+export function parseFinalOutput(format: Format, stdout: string, truncated: boolean): ParsedOutput {
+  if (format === "json" || format === "auto") {
+    const t = stdout.trim();
+    if (truncated) {
+      return format === "json"
+        ? { details: {}, error: "stdout is too large to parse as JSON (it was cut; see the log)" }
+        : { details: { format: "text" } };
+    }
+    try {
+      return { details: { json: JSON.parse(t), format: "json" } };
+    } catch (err) {
+      if (format === "json") {
+        return {
+          details: {},
+          error: `stdout is not valid JSON: ${(err as Error).message}`,
+        };
+      }
+    }
+    const lines = t.split("\n").filter((l) => l.trim());
+    if (lines.length) {
+      try {
+        const events = lines.map((l) => parseJsonlLine(l)!);
+        return { details: { format: "jsonl", ...eventDetails(events) } };
+      } catch {
+        // text
+      }
+    }
+    return { details: { format: "text" } };
+  }
+  return { details: { format } };
+}
+
+export function eventDetails(events: Record<string, unknown>[], total = events.length) {
+  const kept = events.slice(-MAX_EVENTS_IN_DETAILS);
+  const d: Record<string, unknown> = {
+    events: kept,
+    event_count: total,
+    last_event: events.length ? events[events.length - 1] : null,
+  };
+  if (total > kept.length) d.events_truncated = true;
+  return d;
+}

@@ -1,0 +1,47 @@
+/** `--set key=value`: per-run overrides of a task's own config, never of its grants. */
+import { DocketError } from "../core/errors.ts";
+import { COMMAND_KEYS, SHARED_KEYS } from "../config/types.ts";
+
+/** Shared keys an agent may change for one run; everything that shapes the sandbox is locked. */
+const SETTABLE_SHARED = new Set([
+  "timeout_seconds",
+  "idle_timeout_seconds",
+  "retry",
+  "backoff_base",
+  "backoff_max",
+]);
+const LOCKED = new Set<string>([...SHARED_KEYS, ...COMMAND_KEYS]);
+
+export function parseSetArgs(pairs: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      throw new DocketError("usage", `Cannot parse --set "${pair}": expected key=value`, {
+        hint: "Use --set key=value (values are JSON when they parse as JSON, else strings)",
+      });
+    }
+    const key = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) {
+      throw new DocketError("usage", `Cannot use --set key "${key}": not a plain config key`, {
+        hint: "Keys are letters, digits, '_' and '-'",
+      });
+    }
+    if (LOCKED.has(key) && !SETTABLE_SHARED.has(key)) {
+      throw new DocketError(
+        "usage",
+        `Cannot override "${key}" with --set: it shapes the task's sandbox or command`,
+        { hint: "Change it in the config file instead (the operator's decision, not a run's)" },
+      );
+    }
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // plain string
+    }
+    out[key] = value;
+  }
+  return out;
+}

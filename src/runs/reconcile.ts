@@ -1,0 +1,33 @@
+/**
+ * Lost-run detection: a run marked running whose runner process is gone (kill -9, OOM,
+ * reboot) is marked `lost` on the next read. Identity is pid + start time, so a reused pid
+ * does not keep a dead run alive. Orphaned task process groups are killed.
+ */
+import { nowIso } from "../core/ids.ts";
+import { groupMembers, isAlive, signalGroup } from "../core/proc.ts";
+import type { SqliteStore } from "../store/sqlite_store.ts";
+
+export function reconcile(store: SqliteStore): number {
+  let n = 0;
+  for (const r of store.activeRuns()) {
+    if (isAlive(r.runner_pid, r.runner_start)) continue;
+    if (r.runner_pid === null && Date.now() - Date.parse(r.started_at) < 60_000) continue;
+    if (r.task_pid && groupMembers(r.task_pid).length) signalGroup(r.task_pid, "SIGKILL");
+    store.finishRun(r.run_id, {
+      status: "lost",
+      exit_code: 1,
+      summary: "The process running this task died before recording a result",
+      details: { runner_pid: r.runner_pid },
+      error: {
+        kind: "lost",
+        message: `Runner process ${r.runner_pid ?? "(none)"} is gone and left no result`,
+        hint: "It was killed (kill -9, OOM, reboot); check the log, then run the task again",
+      },
+      finished_at: nowIso(),
+      duration_ms: Date.now() - Date.parse(r.started_at),
+      attempts: r.attempts,
+    });
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,163 @@
+/**
+ * The program every TypeScript task runs in: `deno run --no-prompt <derived flags> harness.ts`.
+ * It reads its input (module, config, run context) from stdin, imports the task module,
+ * validates the config against a Standard Schema if the task has one, calls run/dryRun and
+ * writes a result frame. No npm code and no imports beyond protocol.ts: it is the hot path.
+ */
+import {
+  type ChildInput,
+  errorFromThrown,
+  type EventFrame,
+  framePrefix,
+  type ResultFrame,
+} from "./protocol.ts";
+
+const enc = new TextEncoder();
+let prefix = "";
+let done = false;
+
+function writeAll(bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
+}
+
+function frame(kind: string, obj: unknown): void {
+  writeAll(enc.encode(`${prefix}${kind} ${JSON.stringify(obj)}\n`));
+}
+
+function finish(result: ResultFrame, code: number): never {
+  if (!done) {
+    done = true;
+    try {
+      frame("R", result);
+    } catch (err) {
+      frame("R", {
+        ok: false,
+        summary: "Result could not be serialised",
+        error: errorFromThrown(err),
+      });
+    }
+  }
+  Deno.exit(code);
+}
+
+function failWith(err: unknown): never {
+  const error = errorFromThrown(err);
+  const summary = error.kind === "permission_denied"
+    ? `Permission denied: ${error.permission}${error.target ? ` "${error.target}"` : ""}`
+    : `Task threw: ${error.message}`;
+  return finish({ ok: false, summary, error }, 1);
+}
+
+globalThis.addEventListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  failWith(e.reason);
+});
+globalThis.addEventListener("error", (e) => {
+  e.preventDefault();
+  failWith(e.error ?? e.message);
+});
+
+async function readStdin(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of Deno.stdin.readable) chunks.push(c);
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+const input = JSON.parse(await readStdin()) as ChildInput;
+prefix = framePrefix(input.nonce);
+const controller = new AbortController();
+try {
+  Deno.addSignalListener("SIGTERM", () => {
+    controller.abort(new Error("cancelled"));
+    setTimeout(() => Deno.exit(143), 200);
+  });
+} catch {
+  // signals unsupported: the default action terminates us
+}
+
+let mod: { default?: Record<string, unknown> };
+try {
+  mod = await import(input.module);
+} catch (err) {
+  const e = errorFromThrown(err);
+  if (e.kind !== "permission_denied") e.kind = "task_load_failed";
+  finish({ ok: false, summary: `Cannot load task module: ${e.message}`, error: e }, 1);
+}
+const task = mod.default as Record<string, any> | undefined;
+if (!task || typeof task.run !== "function") {
+  finish({
+    ok: false,
+    summary: "Task module has no default export with a run() function",
+    error: { kind: "task_load_failed", message: "default export must be defineTask({...})" },
+  }, 1);
+}
+
+const schema = task.schema as { "~standard"?: { validate(v: unknown): unknown } } | undefined;
+let config = input.config;
+if (schema && schema["~standard"]) {
+  let res = schema["~standard"].validate(config) as
+    | { value?: unknown; issues?: { message: string; path?: unknown[] }[] }
+    | Promise<{ value?: unknown; issues?: { message: string; path?: unknown[] }[] }>;
+  if (res instanceof Promise) res = await res;
+  if (res.issues) {
+    const first = res.issues[0];
+    const path = (first?.path ?? []).map((p) =>
+      typeof p === "object" && p && "key" in p ? String((p as { key: unknown }).key) : String(p)
+    ).join(".");
+    finish({
+      ok: false,
+      summary: `Config does not match the task's schema: ${
+        path ? path + ": " : ""
+      }${first?.message}`,
+      error: { kind: "schema_invalid", message: first?.message ?? "invalid", issues: res.issues },
+    }, 1);
+  }
+  config = res.value as Record<string, unknown>;
+}
+
+const ctx = {
+  runId: input.runId,
+  taskName: input.taskName,
+  dryRun: input.dryRun,
+  attempt: input.attempt,
+  scratchDir: input.scratchDir,
+  signal: controller.signal,
+  event(type: string, data?: Record<string, unknown>): void {
+    const ev: EventFrame = { type: String(type), ts: new Date().toISOString() };
+    if (data !== undefined) ev.data = data;
+    frame("E", ev);
+  },
+};
+
+try {
+  let result: ResultFrame;
+  if (input.dryRun && typeof task.dryRun !== "function") {
+    result = {
+      ok: true,
+      summary: `Would run task "${input.taskName}" (it has no dryRun: nothing was executed)`,
+      details: { preview: true },
+    };
+  } else {
+    const fn = input.dryRun ? task.dryRun : task.run;
+    result = await fn.call(task, config, ctx);
+  }
+  if (!result || typeof result !== "object" || typeof result.ok !== "boolean") {
+    finish({
+      ok: false,
+      summary: "Task returned an invalid result (want { ok: boolean, summary: string })",
+      error: { kind: "task_failed", message: "invalid result" },
+    }, 1);
+  }
+  const out: ResultFrame = { ok: result.ok, summary: String(result.summary ?? "") };
+  if (result.details !== undefined) out.details = result.details;
+  finish(out, 0);
+} catch (err) {
+  failWith(err);
+}

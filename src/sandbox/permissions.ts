@@ -1,0 +1,165 @@
+/**
+ * Permission derivation: one pure function from a task's declarations to the exact Deno
+ * flags and the environment of its child. `describe` and `capabilities` show its output.
+ */
+import type { TaskGrants } from "../task_api.ts";
+import { fromFileUrl } from "../core/path.ts";
+
+/**
+ * docket's public task API files: a task module that imports them (statically) needs read
+ * access to them, because its whole module graph is loaded by a dynamic import.
+ */
+export const TASK_API_FILES = [
+  fromFileUrl(new URL("../../task.ts", import.meta.url)),
+  fromFileUrl(new URL("../task_api.ts", import.meta.url)),
+];
+
+/** Variables every child gets (programs need them to work), never the operator's secrets. */
+export const BASE_ENV = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "DENO_DIR"] as const;
+/** Run context handed to every child (and readable by TS tasks). */
+export const CONTEXT_ENV = [
+  "DOCKET_RUN_ID",
+  "DOCKET_TASK_NAME",
+  "DOCKET_DRY_RUN",
+  "DOCKET_SCRATCH_DIR",
+  "DOCKET_ATTEMPT",
+] as const;
+
+export type Enforcement = "deno" | "env_filter" | "advisory" | "not_applicable";
+
+export interface Permissions {
+  net: boolean | string[];
+  env: string[];
+  read: string[];
+  write: boolean | string[];
+  run: string[];
+  sys: string[];
+  max_memory_mb: number | null;
+  /** Who enforces each declaration: Deno's sandbox, only docket's env filter, or nobody. */
+  enforced_by: { network: Enforcement; env: Enforcement; write: Enforcement; read: Enforcement };
+  notes: string[];
+}
+
+export interface SandboxSpec {
+  permissions: Permissions;
+  deno_flags: string[];
+}
+
+export interface DeriveInput {
+  grants: TaskGrants;
+  /** The task's module file (read access, for the dynamic import), absent for command tasks. */
+  modulePath?: string;
+  /** Per-run scratch dir; `<scratch>` when describing without a run. */
+  scratchDir: string;
+}
+
+/** Derives the Deno flags for a TypeScript task. Pure: no I/O. */
+export function deriveSandbox(input: DeriveInput): SandboxSpec {
+  const g = input.grants;
+  const net: boolean | string[] = Array.isArray(g.network) ? uniq(g.network) : g.network === true;
+  const env = uniq([...(g.required_env ?? []), ...CONTEXT_ENV]);
+  const read = uniq([
+    ...(input.modulePath ? [input.modulePath] : []),
+    ...TASK_API_FILES,
+    input.scratchDir,
+    ...(g.reads ?? []),
+  ]);
+  const destructive = g.destructive === true;
+  const write: boolean | string[] = destructive
+    ? (g.writes && g.writes.length ? uniq([input.scratchDir, ...g.writes]) : true)
+    : [input.scratchDir];
+  const run = uniq(g.exec ?? []);
+  const sys = uniq(g.sys ?? []);
+  const flags = ["--no-prompt"];
+  flags.push(`--allow-read=${read.join(",")}`);
+  flags.push(write === true ? "--allow-write" : `--allow-write=${(write as string[]).join(",")}`);
+  if (net === true) flags.push("--allow-net");
+  else if (Array.isArray(net) && net.length) flags.push(`--allow-net=${net.join(",")}`);
+  flags.push(`--allow-env=${env.join(",")}`);
+  if (run.length) flags.push(`--allow-run=${run.join(",")}`);
+  if (sys.length) flags.push(`--allow-sys=${sys.join(",")}`);
+  const mem = g.max_memory_mb ?? null;
+  if (mem) flags.push(`--v8-flags=--max-old-space-size=${mem}`);
+  const notes: string[] = [];
+  if (run.length) {
+    notes.push(
+      `programs started through exec (${run.join(", ")}) run outside Deno's sandbox: ` +
+        "only the cleared environment limits them",
+    );
+  }
+  notes.push("a symlink that already exists inside an allowed path can lead outside it");
+  return {
+    permissions: {
+      net,
+      env,
+      read,
+      write,
+      run,
+      sys,
+      max_memory_mb: mem,
+      enforced_by: {
+        network: run.length ? "advisory" : "deno",
+        env: "deno",
+        write: run.length ? "advisory" : "deno",
+        read: run.length ? "advisory" : "deno",
+      },
+      notes,
+    },
+    deno_flags: flags,
+  };
+}
+
+/** Command tasks run outside Deno: only the environment filter applies. */
+export function commandPermissions(g: TaskGrants): SandboxSpec {
+  return {
+    permissions: {
+      net: Array.isArray(g.network) ? uniq(g.network) : g.network === true,
+      env: uniq([...(g.required_env ?? []), ...CONTEXT_ENV]),
+      read: [],
+      write: g.destructive === true,
+      run: [],
+      sys: [],
+      max_memory_mb: null,
+      enforced_by: {
+        network: "advisory",
+        env: "env_filter",
+        write: "advisory",
+        read: "not_applicable",
+      },
+      notes: [
+        "type: command tasks are executables, not Deno code: Deno cannot sandbox them. " +
+        "Their environment is cleared to the base set plus required_env and env; " +
+        "network and destructive are labels only",
+      ],
+    },
+    deno_flags: [],
+  };
+}
+
+/** The environment of a child: base set + declared variables (+ extra), nothing else. */
+export function childEnv(opts: {
+  source: Record<string, string>;
+  required: string[];
+  context: Record<string, string>;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of BASE_ENV) {
+    const v = opts.source[k];
+    if (v !== undefined) env[k] = v;
+  }
+  for (const [k, v] of Object.entries(opts.source)) {
+    if (k.startsWith("LC_")) env[k] = v;
+  }
+  env.NO_COLOR = "1";
+  for (const k of opts.required) {
+    const v = opts.source[k];
+    if (v !== undefined) env[k] = v;
+  }
+  Object.assign(env, opts.extra ?? {}, opts.context);
+  return env;
+}
+
+function uniq(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
