@@ -77,7 +77,7 @@ export interface TaskDeclarations {
   network?: boolean | string[];
   /** `false` (default): no writes outside the scratch dir. `true`: writes to `writes` paths. */
   destructive?: boolean;
-  /** Paths a destructive task may write (all paths if it declares none). */
+  /** Paths a destructive task may write: all paths if absent, only these (and scratch) if set. */
   writes?: string[];
   /** Paths the task may read, beyond its own module and scratch dir. */
   reads?: string[];

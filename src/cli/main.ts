@@ -16,6 +16,13 @@ function out(s: string): void {
   while (off < b.length) off += Deno.stdout.writeSync(b.subarray(off));
 }
 
+/** Writes text as-is (follow streams carry their own newlines). */
+function raw(s: string): void {
+  const b = enc.encode(s);
+  let off = 0;
+  while (off < b.length) off += Deno.stdout.writeSync(b.subarray(off));
+}
+
 function err(s: string): void {
   try {
     Deno.stderr.writeSync(enc.encode(s.endsWith("\n") ? s : s + "\n"));
@@ -158,8 +165,13 @@ async function dispatch(def: CommandDef, args: string[], ui: Ui): Promise<number
       config: () => loadConfig(),
       signal: controller.signal,
     });
+    let code = res.exitCode;
     if (res.stream) {
-      for await (const item of res.stream) out(ui.json ? JSON.stringify(item.json) : item.text);
+      for await (const item of res.stream) {
+        if (ui.json) out(JSON.stringify(item.json));
+        else if (item.text) raw(item.text);
+        if (item.exitCode !== undefined) code = item.exitCode;
+      }
     }
     if (res.data !== undefined) {
       if (ui.json) out(JSON.stringify(res.data, null, 2));
@@ -168,7 +180,7 @@ async function dispatch(def: CommandDef, args: string[], ui: Ui): Promise<number
         if (text) out(text);
       }
     }
-    return res.exitCode;
+    return code;
   } finally {
     for (const s of sigs) Deno.removeSignalListener(s, onSig);
   }

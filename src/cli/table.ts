@@ -61,11 +61,96 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("../commands/runs.ts"),
   },
   {
+    name: "wait",
+    summary: "Wait for a run to finish; prints its result and exits with its code",
+    args: [{ name: "run_id", required: true, description: "Run id" }],
+    options: {
+      timeout: { type: "string", value: "seconds", description: "Give up after this long" },
+    },
+    load: () => import("../commands/wait.ts"),
+  },
+  {
+    name: "logs",
+    summary: "Show a run's captured stdout/stderr (--follow until it finishes)",
+    args: [{ name: "run_id", required: true, description: "Run id" }],
+    options: {
+      follow: { type: "boolean", short: "f", description: "Stream until the run finishes" },
+      tail: { type: "string", value: "n", description: "Only the last n lines" },
+    },
+    load: () => import("../commands/logs.ts"),
+  },
+  {
+    name: "events",
+    summary: "Show a run's structured events (--follow until it finishes)",
+    args: [{ name: "run_id", required: true, description: "Run id" }],
+    options: {
+      follow: { type: "boolean", short: "f", description: "Stream until the run finishes" },
+      from: { type: "string", value: "index", description: "Start at this event index" },
+      limit: { type: "string", value: "n", description: "At most n events (default 10000)" },
+    },
+    load: () => import("../commands/events.ts"),
+  },
+  {
+    name: "cancel",
+    summary: "Cancel a running task: SIGTERM its process group, SIGKILL after a grace period",
+    args: [{ name: "run_id", required: true, description: "Run id" }],
+    options: {
+      grace: {
+        type: "string",
+        value: "seconds",
+        description: "How long to wait before killing (default: kill_grace_seconds, 5)",
+      },
+    },
+    load: () => import("../commands/cancel.ts"),
+  },
+  {
+    name: "__runner",
+    summary: "Internal: performs an async run",
+    args: [{ name: "run_id", required: true, description: "Run id" }],
+    options: {},
+    hidden: true,
+    load: () => import("../commands/runner.ts"),
+  },
+  {
     name: "doctor",
     summary: "Self-diagnostic: config, state DB, dirs, tasks, binaries",
     args: [],
     options: {},
     load: () => import("../commands/doctor.ts"),
+  },
+  {
+    name: "install",
+    summary: "Write systemd service + timer units for scheduled tasks (--list to preview)",
+    args: [{ name: "task", required: false, description: "Only this task (it needs a schedule)" }],
+    options: {
+      list: { type: "boolean", description: "Preview the units; write nothing" },
+      user: { type: "boolean", description: "User units in ~/.config/systemd/user (default)" },
+      system: { type: "boolean", description: "System units in /etc/systemd/system (root)" },
+      dir: { type: "string", value: "dir", description: "Write the units to this folder" },
+      enable: {
+        type: "boolean",
+        description: "Then run systemctl daemon-reload and enable --now the timers",
+      },
+    },
+    load: () => import("../commands/install.ts"),
+  },
+  {
+    name: "configure",
+    summary: "Edit the config in $VISUAL/$EDITOR, validated before it replaces the file",
+    args: [],
+    options: {
+      validate: { type: "boolean", description: "Check the config and list every problem" },
+    },
+    load: () => import("../commands/configure.ts"),
+  },
+  {
+    name: "new-task",
+    summary: "Scaffold a TypeScript task in tasks_dir that runs as is",
+    args: [{ name: "name", required: true, description: "Task name: [a-z0-9][a-z0-9-]*" }],
+    options: {
+      description: { type: "string", value: "text", description: "The task's description" },
+    },
+    load: () => import("../commands/new_task.ts"),
   },
 ];
 

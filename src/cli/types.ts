@@ -45,12 +45,21 @@ export interface CommandInput {
 export interface CommandOutput {
   data: unknown;
   exitCode: number;
-  /** For --follow modes: JSON Lines / text lines streamed before the final exit. */
-  stream?: AsyncIterable<{ json: unknown; text: string }>;
+  /**
+   * For --follow modes: JSON Lines (or text) streamed as they come. An item with `exitCode`
+   * ends the stream and sets the exit code. `text` is written as-is (with its own newlines).
+   */
+  stream?: AsyncIterable<StreamItem>;
 }
 
 export interface CommandModule {
   run(input: CommandInput): Promise<CommandOutput>;
   /** Human rendering of `data` (stdout). */
   render?(data: unknown, ui: Ui): string;
+}
+
+export interface StreamItem {
+  json: unknown;
+  text: string;
+  exitCode?: number;
 }

@@ -47,6 +47,7 @@ export interface Prepared extends PrepareOptions {
   /** Effective section: config + overrides. */
   section: Record<string, unknown>;
   logPath: string;
+  startedMs: number;
 }
 
 /** Validates and records a new run (status running) holding the task's lock. */
@@ -91,6 +92,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
       );
     }
   }
+  const startedMs = Date.now();
   o.store.insertRun({
     run_id: o.runId,
     task_name: task.name,
@@ -99,7 +101,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     summary: "",
     details: {},
     error: null,
-    started_at: nowIso(),
+    started_at: new Date(startedMs).toISOString(),
     finished_at: null,
     duration_ms: null,
     dry_run: o.dryRun,
@@ -112,7 +114,25 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     overrides: o.overrides,
     hooks: [],
   });
-  return { ...o, section, logPath };
+  return { ...o, section, logPath, startedMs };
+}
+
+/** Rebuilds a prepared run from its recorded row (the async runner's side). */
+export function resumePrepared(
+  o: Omit<PrepareOptions, "runId" | "dryRun" | "force" | "overrides" | "async">,
+  row: RunRow,
+): Prepared {
+  return {
+    ...o,
+    runId: row.run_id,
+    dryRun: row.dry_run,
+    force: false,
+    overrides: row.overrides,
+    async: true,
+    section: { ...o.task.config, ...row.overrides },
+    logPath: row.log_path ?? join(o.cfg.logs_dir, `${row.run_id}.log`),
+    startedMs: Date.parse(row.started_at),
+  };
 }
 
 export interface PerformOptions {
@@ -136,7 +156,7 @@ function num(v: unknown): number | null {
 
 /** Runs the attempts, records the result, fires hooks; returns the final row. */
 export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRow> {
-  const started = Date.now();
+  const started = p.startedMs;
   const log = Deno.openSync(p.logPath, { create: true, append: true, mode: 0o600 });
   const writeLog = (b: Uint8Array) => {
     try {
@@ -162,6 +182,10 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
         ? await attemptCommand(p, po, attempt, writeLog, sink)
         : await attemptDeno(p, po, attempt, writeLog, sink);
       if (outcome.status === "succeeded" || outcome.status === "dry_run") break;
+      if (po.signal.aborted) {
+        outcome = cancelledOutcome();
+        break;
+      }
       if (!outcome.retryable || attempt > retry || po.signal.aborted) break;
       let wait = Math.pow(base, attempt) * 1000;
       if (cap) wait = Math.min(wait, cap * 1000);

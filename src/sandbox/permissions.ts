@@ -65,8 +65,9 @@ export function deriveSandbox(input: DeriveInput): SandboxSpec {
     ...(g.reads ?? []),
   ]);
   const destructive = g.destructive === true;
+  // destructive without a `writes` list: anywhere; with one (even empty): only those paths.
   const write: boolean | string[] = destructive
-    ? (g.writes && g.writes.length ? uniq([input.scratchDir, ...g.writes]) : true)
+    ? (g.writes === undefined ? true : uniq([input.scratchDir, ...g.writes]))
     : [input.scratchDir];
   const run = uniq(g.exec ?? []);
   const sys = uniq(g.sys ?? []);

@@ -23,6 +23,7 @@ Deno.test("deriveSandbox: each declaration maps to its flag", () => {
   assert.ok(f({ required_env: ["A", "B"] })[3]!.startsWith("--allow-env=A,B,DOCKET_RUN_ID"));
   assert.ok(f({ destructive: true }).includes("--allow-write"));
   assert.ok(f({ destructive: true, writes: ["/w"] }).includes("--allow-write=/s,/w"));
+  assert.ok(f({ destructive: true, writes: [] }).includes("--allow-write=/s"));
   assert.ok(f({ destructive: false, writes: ["/w"] }).includes("--allow-write=/s"));
   assert.ok(f({ reads: ["/r"] })[1]!.endsWith(",/s,/r"));
   assert.ok(f({ exec: ["rsync"] }).includes("--allow-run=rsync"));

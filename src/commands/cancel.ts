@@ -1,0 +1,83 @@
+/**
+ * `docket cancel <run_id>`: SIGTERM to the run's runner, which stops the task's whole process
+ * group (SIGTERM, then SIGKILL after kill_grace_seconds) and records `cancelled`. A runner
+ * that does not finish in time is killed with its task group, and the run recorded here.
+ */
+import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
+import { nowIso } from "../core/ids.ts";
+import { groupMembers, isAlive, killGroup, signalGroup } from "../core/proc.ts";
+import { exitCodeForStatus, isTerminal } from "../core/statuses.ts";
+import { DocketError } from "../core/errors.ts";
+import { openStore, runJson } from "./common.ts";
+import { requireRunId } from "./status.ts";
+import { getRunOrThrow, waitForRun } from "../runs/watch.ts";
+import { parseSeconds } from "./wait.ts";
+import { render as renderRun } from "./run.ts";
+
+export async function run(input: CommandInput): Promise<CommandOutput> {
+  const runId = requireRunId(input.args[0]!);
+  const grace = parseSeconds(input.opts.grace, "--grace");
+  const cfg = await input.config();
+  const store = openStore(cfg);
+  try {
+    let r = getRunOrThrow(store, runId);
+    if (isTerminal(r.status)) {
+      return {
+        exitCode: 0,
+        data: { ...runJson(r), cancelled: false, note: `Run already finished (${r.status})` },
+      };
+    }
+    const section = cfg.tasks[r.task_name] ?? {};
+    const graceMs = (grace ?? Number(section.kill_grace_seconds ?? 5)) * 1000;
+    const runnerAlive = isAlive(r.runner_pid, r.runner_start);
+    if (runnerAlive) {
+      try {
+        Deno.kill(r.runner_pid!, "SIGTERM");
+      } catch {
+        // gone meanwhile
+      }
+    }
+    // The runner stops the task group itself (TERM, then KILL after the grace period) and
+    // records `cancelled`; only if it is dead or hangs do we kill everything from here.
+    if (runnerAlive) {
+      try {
+        r = await waitForRun(store, runId, { timeoutMs: graceMs + 5000 });
+      } catch (e) {
+        if (!(e instanceof DocketError) || e.kind !== "timeout") throw e;
+      }
+    }
+    r = getRunOrThrow(store, runId);
+    if (!isTerminal(r.status)) {
+      if (r.runner_pid && isAlive(r.runner_pid, r.runner_start)) {
+        if (r.async) signalGroup(r.runner_pid, "SIGKILL");
+        else Deno.kill(r.runner_pid, "SIGKILL");
+      }
+      if (r.task_pid && groupMembers(r.task_pid).length) await killGroup(r.task_pid, graceMs);
+    }
+    r = getRunOrThrow(store, runId);
+    if (!isTerminal(r.status)) {
+      store.finishRun(runId, {
+        status: "cancelled",
+        exit_code: 1,
+        summary: "Run was cancelled (its runner did not stop in time and was killed)",
+        details: {},
+        error: { kind: "cancelled", message: "Run was cancelled" },
+        finished_at: nowIso(),
+        duration_ms: Date.now() - Date.parse(r.started_at),
+        attempts: r.attempts,
+      });
+      r = getRunOrThrow(store, runId);
+    }
+    return {
+      exitCode: r.status === "cancelled" ? 0 : exitCodeForStatus(r.status),
+      data: { ...runJson(r), cancelled: r.status === "cancelled" },
+    };
+  } finally {
+    store.close();
+  }
+}
+
+export function render(data: unknown, ui: Ui): string {
+  const d = data as { note?: string };
+  return d.note ? d.note : renderRun(data, ui);
+}

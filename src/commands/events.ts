@@ -1,0 +1,106 @@
+/** `docket events <run_id> [--follow] [--from N]`: structured events recorded for a run. */
+import type { CommandInput, CommandOutput, StreamItem, Ui } from "../cli/types.ts";
+import { DocketError } from "../core/errors.ts";
+import { exitCodeForStatus, isTerminal } from "../core/statuses.ts";
+import type { EventRow } from "../core/store.ts";
+import { openStore } from "./common.ts";
+import { requireRunId } from "./status.ts";
+import { getRunOrThrow, sleep } from "../runs/watch.ts";
+import { reconcile } from "../runs/reconcile.ts";
+import type { SqliteStore } from "../store/sqlite_store.ts";
+import { table } from "../render/ui.ts";
+
+const PAGE = 1000;
+
+export async function run(input: CommandInput): Promise<CommandOutput> {
+  const runId = requireRunId(input.args[0]!);
+  const fromRaw = input.opts.from as string | undefined;
+  const from = fromRaw === undefined ? 0 : Number(fromRaw);
+  if (!Number.isInteger(from) || from < 0) {
+    throw new DocketError("usage", `Invalid --from "${fromRaw}": expected an event index ≥ 0`, {
+      hint: "Event indexes start at 0",
+    });
+  }
+  const limitRaw = input.opts.limit as string | undefined;
+  const limit = limitRaw === undefined ? 10000 : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new DocketError("usage", `Invalid --limit "${limitRaw}": expected a whole number ≥ 1`);
+  }
+  const cfg = await input.config();
+  const store = openStore(cfg);
+  const r = getRunOrThrow(store, runId);
+  if (input.opts.follow === true) {
+    return { exitCode: 0, data: undefined, stream: follow(store, runId, from, input) };
+  }
+  try {
+    const events = store.listEvents(runId, from, limit);
+    const total = store.countEvents(runId);
+    return {
+      exitCode: 0,
+      data: {
+        ok: true,
+        run_id: runId,
+        task: r.task_name,
+        status: r.status,
+        total,
+        from,
+        next_from: from + events.length,
+        events,
+      },
+    };
+  } finally {
+    store.close();
+  }
+}
+
+function line(e: EventRow): string {
+  return `${e.event_index}\t${e.timestamp}\t${e.event_type}\t${JSON.stringify(e.event)}\n`;
+}
+
+async function* follow(
+  store: SqliteStore,
+  runId: string,
+  from: number,
+  input: CommandInput,
+): AsyncGenerator<StreamItem> {
+  let next = from;
+  let lastCheck = 0;
+  try {
+    while (true) {
+      // Read the status first: events recorded before a terminal status are all visible then.
+      const r = getRunOrThrow(store, runId);
+      const batch = store.listEvents(runId, next, PAGE);
+      for (const e of batch) yield { json: e, text: line(e) };
+      next += batch.length;
+      if (batch.length === PAGE) continue;
+      if (isTerminal(r.status)) {
+        const code = exitCodeForStatus(r.status);
+        yield {
+          json: { type: "end", run_id: runId, status: r.status, exit_code: code, events: next },
+          text: "",
+          exitCode: code,
+        };
+        return;
+      }
+      if (input.signal.aborted) return;
+      if (Date.now() - lastCheck > 1000) {
+        lastCheck = Date.now();
+        reconcile(store);
+      }
+      await sleep(100, input.signal);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export function render(data: unknown, _ui: Ui): string {
+  const d = data as { events: EventRow[]; total: number };
+  if (!d.events.length) return "No events.";
+  return table(
+    ["#", "TIME", "TYPE", "EVENT"],
+    d.events.map((
+      e,
+    ) => [String(e.event_index), e.timestamp, e.event_type, JSON.stringify(e.event)]),
+  );
+}

@@ -1,0 +1,46 @@
+/** `docket __runner <run_id>` (hidden): the detached process that performs an async run. */
+import type { CommandInput, CommandOutput } from "../cli/types.ts";
+import { DocketError, errorToJson, toDocketError } from "../core/errors.ts";
+import { nowIso } from "../core/ids.ts";
+import { selfIdentity } from "../core/proc.ts";
+import { exitCodeForStatus } from "../core/statuses.ts";
+import { findTask } from "../registry/registry.ts";
+import { SqliteStore } from "../store/sqlite_store.ts";
+import { performRun, resumePrepared } from "../runs/execute.ts";
+
+export async function run(input: CommandInput): Promise<CommandOutput> {
+  const runId = input.args[0]!;
+  const cfg = await input.config();
+  const store = new SqliteStore(cfg.state_dir);
+  try {
+    const row = store.getRun(runId);
+    if (!row || (row.status !== "running" && row.status !== "queued")) {
+      throw new DocketError("run_not_found", `No active run "${runId}" to perform`);
+    }
+    const me = selfIdentity();
+    store.setRunner(runId, { runner_pid: me.pid, runner_start: me.start });
+    store.transfer(row.task_name, runId, me.pid, me.start);
+    try {
+      const task = await findTask(cfg, row.task_name);
+      const done = await performRun(resumePrepared({ cfg, task, store }, row), {
+        signal: input.signal,
+      });
+      return { exitCode: exitCodeForStatus(done.status), data: undefined };
+    } catch (e) {
+      const err = toDocketError(e);
+      store.finishRun(runId, {
+        status: "failed",
+        exit_code: 1,
+        summary: err.message,
+        details: {},
+        error: errorToJson(err),
+        finished_at: nowIso(),
+        duration_ms: Date.now() - Date.parse(row.started_at),
+        attempts: row.attempts,
+      });
+      return { exitCode: 1, data: undefined };
+    }
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,65 @@
+/** Waiting on a run: bounded polling of SQLite, with lost-runner detection as it goes. */
+import { DocketError } from "../core/errors.ts";
+import { isTerminal } from "../core/statuses.ts";
+import type { RunRow } from "../core/store.ts";
+import type { SqliteStore } from "../store/sqlite_store.ts";
+import { reconcile } from "./reconcile.ts";
+
+export function getRunOrThrow(store: SqliteStore, runId: string): RunRow {
+  const r = store.getRun(runId);
+  if (!r) {
+    throw new DocketError("run_not_found", `Cannot find run "${runId}"`, {
+      hint: "`docket runs` lists recent runs",
+      details: { run_id: runId },
+    });
+  }
+  return r;
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/** Polls until the run is terminal; checks for a dead runner about once a second. */
+export async function waitForRun(
+  store: SqliteStore,
+  runId: string,
+  opts: { timeoutMs?: number | null; signal?: AbortSignal; onTick?: (r: RunRow) => void } = {},
+): Promise<RunRow> {
+  const start = Date.now();
+  let lastReconcile = 0;
+  let delay = 20;
+  while (true) {
+    let r = getRunOrThrow(store, runId);
+    if (!isTerminal(r.status) && Date.now() - lastReconcile > 1000) {
+      lastReconcile = Date.now();
+      reconcile(store);
+      r = getRunOrThrow(store, runId);
+    }
+    if (isTerminal(r.status)) return r;
+    opts.onTick?.(r);
+    if (opts.signal?.aborted) {
+      throw new DocketError("cancelled", `Stopped waiting for run "${runId}" (it goes on)`, {
+        hint: `docket wait ${runId} to wait again, docket cancel ${runId} to stop it`,
+      });
+    }
+    if (opts.timeoutMs != null && Date.now() - start >= opts.timeoutMs) {
+      throw new DocketError(
+        "timeout",
+        `Run "${runId}" is still ${r.status} after ${Math.round(opts.timeoutMs / 1000)} s`,
+        {
+          hint: `The run goes on; wait again with docket wait ${runId}, or cancel it`,
+          details: { run_id: runId, status: r.status },
+        },
+      );
+    }
+    await sleep(delay, opts.signal);
+    delay = Math.min(250, delay * 2);
+  }
+}

@@ -1,0 +1,330 @@
+/** Run lifecycle through the real CLI: async receipts, follow, wait, cancel, lost, locks, retry. */
+import assert from "node:assert/strict";
+import { type Home, until, withHome } from "./helpers.ts";
+
+function pidAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+async function startAsync(h: Home, task: string, extra: string[] = []) {
+  const r = await h.run(["--json", "run", task, "--async", ...extra]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  return r.json as { run_id: string; pid: number; log_path: string; [k: string]: unknown };
+}
+
+Deno.test("run --async returns a receipt before a 5 s task ends; wait returns its result", async () => {
+  await withHome(async (h) => {
+    h.config(
+      `tasks:\n  five:\n    type: command\n    command: ["sh", "-c", "echo start; sleep 5; echo done"]\n`,
+    );
+    const t0 = Date.now();
+    const receipt = await startAsync(h, "five");
+    assert.ok(Date.now() - t0 < 4000, "receipt must come before the task ends");
+    for (
+      const k of [
+        "ok",
+        "status",
+        "task",
+        "run_id",
+        "pid",
+        "log_path",
+        "next_check_after_seconds",
+        "status_command",
+        "wait_command",
+        "logs_command",
+        "events_command",
+      ]
+    ) assert.ok(k in receipt, k);
+    assert.equal(receipt.status, "running");
+    const st = await h.run(["--json", "status", "--run-id", receipt.run_id]);
+    assert.equal(st.json.run.status, "running");
+    const w = await h.run(["--json", "wait", receipt.run_id]);
+    assert.equal(w.code, 0);
+    assert.equal(w.json.status, "succeeded");
+    const log = Deno.readTextFileSync(receipt.log_path);
+    assert.equal(log, "start\ndone\n");
+    const logs = await h.run(["--json", "logs", receipt.run_id]);
+    assert.equal(logs.json.content, "start\ndone\n");
+  });
+});
+
+Deno.test("wait --timeout gives a clear timeout error and the run goes on", async () => {
+  await withHome(async (h) => {
+    h.config(`tasks:\n  long:\n    type: command\n    command: ["sleep", "3"]\n`);
+    const r = await startAsync(h, "long");
+    const w = await h.run(["--json", "wait", r.run_id, "--timeout", "0.3"]);
+    assert.equal(w.code, 1);
+    assert.equal(w.json.error.kind, "timeout");
+    const done = await h.run(["--json", "wait", r.run_id]);
+    assert.equal(done.json.status, "succeeded");
+  });
+});
+
+Deno.test("events --follow sees events before the task ends, in order, none lost", async () => {
+  await withHome(async (h) => {
+    const gate = `${h.dir}/gate`;
+    h.config(`tasks:
+  ev:
+    type: command
+    command: ["sh", "-c", "for i in 0 1 2; do echo \\"{\\\\\\"type\\\\\\":\\\\\\"tick\\\\\\",\\\\\\"i\\\\\\":$i}\\"; done; while [ ! -e ${gate} ]; do sleep 0.05; done; echo '{\\"type\\":\\"last\\"}'"]
+    output_format: jsonl
+`);
+    const r = await startAsync(h, "ev");
+    // The task blocks on the gate: the first events must be visible while it still runs.
+    await until(
+      async () => (await h.run(["--json", "events", r.run_id])).json.total === 3,
+      15000,
+      "3 events",
+    );
+    const mid = await h.run(["--json", "status", "--run-id", r.run_id]);
+    assert.equal(mid.json.run.status, "running");
+    const follower = h.spawn(["--json", "events", r.run_id, "--follow"]);
+    Deno.writeTextFileSync(gate, "");
+    const out = await follower.output();
+    assert.equal(out.code, 0);
+    const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+    const events = lines.filter((l) => "event_index" in l);
+    assert.deepEqual(events.map((e) => e.event_index), [0, 1, 2, 3]);
+    assert.deepEqual(events.map((e) => e.event_type), ["tick", "tick", "tick", "last"]);
+    for (const k of ["run_id", "task_name", "event_index", "timestamp", "event_type", "event"]) {
+      assert.ok(k in events[0], k);
+    }
+    assert.equal(lines.at(-1).type, "end");
+    assert.equal(lines.at(-1).status, "succeeded");
+  });
+});
+
+Deno.test("logs --follow streams until the run ends and exits with its code", async () => {
+  await withHome(async (h) => {
+    h.config(
+      `tasks:\n  f:\n    type: command\n    command: ["sh", "-c", "echo a; sleep 0.5; echo b; exit 4"]\n`,
+    );
+    const r = await startAsync(h, "f");
+    const res = await h.run(["logs", r.run_id, "--follow"]);
+    assert.equal(res.code, 1);
+    assert.equal(res.stdout, "a\nb\n");
+  });
+});
+
+Deno.test("cancel kills a task that ignores SIGTERM and its shell's grandchildren", async () => {
+  await withHome(async (h) => {
+    const pids = `${h.dir}/pids`;
+    h.config(`tasks:
+  stubborn:
+    type: command
+    command: ["bash", "-c", "trap '' TERM; sleep 300 & echo $! > ${pids}; sleep 301 & echo $! >> ${pids}; echo $$ >> ${pids}; wait"]
+    kill_grace_seconds: 1
+`);
+    const r = await startAsync(h, "stubborn");
+    await until(
+      () => {
+        try {
+          return Deno.readTextFileSync(pids).trim().split("\n").length === 3;
+        } catch {
+          return false;
+        }
+      },
+      10000,
+      "pids file",
+    );
+    const ps = Deno.readTextFileSync(pids).trim().split("\n").map(Number);
+    assert.ok(ps.every(pidAlive));
+    const c = await h.run(["--json", "cancel", r.run_id]);
+    assert.equal(c.code, 0, c.stdout);
+    assert.equal(c.json.status, "cancelled");
+    assert.equal(c.json.error.kind, "cancelled");
+    await until(() => !ps.some(pidAlive), 5000, "all processes gone");
+    assert.ok(!pidAlive(r.pid), "runner gone");
+  });
+});
+
+Deno.test("kill -9 of the runner: the run becomes lost on the next read and wait returns", async () => {
+  await withHome(async (h) => {
+    const pidf = `${h.dir}/taskpid`;
+    h.config(
+      `tasks:\n  victim:\n    type: command\n    command: ["sh", "-c", "echo $$ > ${pidf}; sleep 300"]\n`,
+    );
+    const r = await startAsync(h, "victim");
+    await until(
+      () => {
+        try {
+          return Deno.readTextFileSync(pidf).trim().length > 0;
+        } catch {
+          return false;
+        }
+      },
+      10000,
+      "task started",
+    );
+    const taskPid = Number(Deno.readTextFileSync(pidf));
+    Deno.kill(r.pid, "SIGKILL");
+    await until(() => !pidAlive(r.pid), 5000, "runner dead");
+    const w = await h.run(["--json", "wait", r.run_id, "--timeout", "10"]);
+    assert.equal(w.json.status, "lost");
+    assert.equal(w.json.error.kind, "lost");
+    await until(() => !pidAlive(taskPid), 5000, "orphaned task killed");
+  });
+});
+
+Deno.test("lock: a second run while one runs is refused with lock_held; --force bypasses", async () => {
+  await withHome(async (h) => {
+    h.config(`tasks:\n  solo:\n    type: command\n    command: ["sleep", "2"]\n`);
+    const first = await startAsync(h, "solo");
+    const second = await h.run(["--json", "run", "solo"]);
+    assert.equal(second.code, 1);
+    assert.equal(second.json.error.kind, "lock_held");
+    assert.equal(second.json.error.details.holder_run_id, first.run_id);
+    assert.match(second.json.error.message, new RegExp(first.run_id));
+    const forced = await h.run(["--json", "run", "solo", "--force"]);
+    assert.equal(forced.json.status, "succeeded");
+    await h.run(["--json", "wait", first.run_id]);
+    const third = await h.run(["--json", "run", "solo"]);
+    assert.equal(third.json.status, "succeeded", "lock released after the run");
+  });
+});
+
+Deno.test("lock race: of many simultaneous starts exactly one gets the lock", async () => {
+  await withHome(async (h) => {
+    h.config(`tasks:\n  solo:\n    type: command\n    command: ["sleep", "3"]\n`);
+    const kids = Array.from({ length: 6 }, () => h.spawn(["--json", "run", "solo", "--async"]));
+    const outs = await Promise.all(kids.map((k) => k.output()));
+    const docs = outs.map((o) => JSON.parse(new TextDecoder().decode(o.stdout)));
+    const winners = docs.filter((d) => d.ok);
+    assert.equal(winners.length, 1, JSON.stringify(docs));
+    assert.ok(docs.filter((d) => !d.ok).every((d) => d.error.kind === "lock_held"));
+    await h.run(["--json", "cancel", winners[0].run_id]);
+  });
+});
+
+Deno.test("a stale lock left by a dead process is taken over", async () => {
+  await withHome(async (h) => {
+    h.config(`tasks:\n  solo:\n    type: command\n    command: ["sleep", "300"]\n`);
+    const r = await startAsync(h, "solo");
+    Deno.kill(r.pid, "SIGKILL");
+    await until(() => !pidAlive(r.pid), 5000, "runner dead");
+    h.config(`tasks:\n  solo:\n    type: command\n    command: ["true"]\n`);
+    const again = await h.run(["--json", "run", "solo"]);
+    assert.equal(again.json.status, "succeeded", JSON.stringify(again.json));
+  });
+});
+
+Deno.test("retry: attempts with exponential backoff, recorded on the run", async () => {
+  await withHome(async (h) => {
+    const count = `${h.dir}/count`;
+    h.config(`tasks:
+  flaky:
+    type: command
+    command: ["sh", "-c", "echo x >> ${count}; [ $(wc -l < ${count}) -ge 3 ]"]
+    retry: 3
+    backoff_base: 0.2
+`);
+    const t0 = Date.now();
+    const r = await h.run(["--json", "run", "flaky"]);
+    assert.equal(r.json.status, "succeeded");
+    assert.equal(r.json.attempts, 3);
+    // waits 0.2^1 + 0.2^2 = 0.24 s at least
+    assert.ok(Date.now() - t0 >= 240);
+    const ev = await h.run(["--json", "events", r.json.run_id]);
+    assert.deepEqual(ev.json.events.map((e: { event_type: string }) => e.event_type), [
+      "docket.retry",
+      "docket.retry",
+    ]);
+  });
+});
+
+Deno.test("retry: permission_denied is not retried", async () => {
+  await withHome(async (h) => {
+    h.config(`tasks:\n  envy:\n    retry: 3\n    backoff_base: 0.1\n`);
+    h.task(
+      "envy",
+      `{ description: "d", run: () => ({ ok: true, summary: String(Deno.env.get("HOME")) }) }`,
+    );
+    const r = await h.run(["--json", "run", "envy"]);
+    assert.equal(r.json.error.kind, "permission_denied");
+    assert.equal(r.json.attempts, 1);
+  });
+});
+
+Deno.test("timeout_seconds and idle_timeout_seconds stop the task and say which fired", async () => {
+  await withHome(async (h) => {
+    h.config(`tasks:
+  hard:
+    type: command
+    command: ["sh", "-c", "while true; do echo tick; sleep 0.1; done"]
+    timeout_seconds: 0.8
+    kill_grace_seconds: 0.5
+  idle:
+    type: command
+    command: ["sh", "-c", "printf 'progress\\\\r'; sleep 30"]
+    idle_timeout_seconds: 0.6
+    kill_grace_seconds: 0.5
+`);
+    const hard = await h.run(["--json", "run", "hard"]);
+    assert.equal(hard.json.status, "timeout");
+    assert.equal(hard.json.details.timeout, "timeout_seconds");
+    const idle = await h.run(["--json", "run", "idle"]);
+    assert.equal(idle.json.status, "timeout");
+    assert.equal(idle.json.details.timeout, "idle_timeout_seconds");
+    assert.equal(idle.json.error.kind, "timeout");
+  });
+});
+
+Deno.test("SIGTERM to a foreground run stops the task's process group and records cancelled", async () => {
+  await withHome(async (h) => {
+    const pidf = `${h.dir}/pid`;
+    h.config(
+      `tasks:\n  fg:\n    type: command\n    command: ["sh", "-c", "echo $$ > ${pidf}; sleep 300"]\n    kill_grace_seconds: 1\n`,
+    );
+    const child = h.spawn(["--json", "run", "fg"]);
+    await until(
+      () => {
+        try {
+          return Deno.readTextFileSync(pidf).trim().length > 0;
+        } catch {
+          return false;
+        }
+      },
+      10000,
+      "task started",
+    );
+    const taskPid = Number(Deno.readTextFileSync(pidf));
+    child.kill("SIGTERM");
+    const out = await child.output();
+    const doc = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.equal(out.code, 1);
+    assert.equal(doc.status, "cancelled");
+    await until(() => !pidAlive(taskPid), 5000, "task gone");
+  });
+});
+
+Deno.test("20 concurrent async runs of 20 tasks are all recorded, no database is locked", async () => {
+  await withHome(async (h) => {
+    let yaml = "tasks:\n";
+    for (let i = 0; i < 20; i++) {
+      yaml +=
+        `  t${i}:\n    type: command\n    command: ["sh", "-c", "for j in 1 2 3 4 5; do echo '{\\"type\\":\\"e\\"}'; done"]\n    output_format: jsonl\n`;
+    }
+    h.config(yaml);
+    const kids = Array.from(
+      { length: 20 },
+      (_, i) => h.spawn(["--json", "run", `t${i}`, "--async"]),
+    );
+    const outs = await Promise.all(kids.map((k) => k.output()));
+    const ids = outs.map((o) => {
+      const text = new TextDecoder().decode(o.stdout);
+      assert.ok(!new TextDecoder().decode(o.stderr).includes("locked"));
+      return JSON.parse(text).run_id as string;
+    });
+    for (const id of ids) {
+      const w = await h.run(["--json", "wait", id, "--timeout", "60"]);
+      assert.equal(w.json.status, "succeeded", JSON.stringify(w.json));
+      assert.equal(w.json.details.event_count, 5);
+    }
+  });
+});
