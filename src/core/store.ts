@@ -41,6 +41,8 @@ export interface RunFinish {
   attempts: number;
 }
 
+export type RunnerIdentity = Pick<RunRow, "runner_pid" | "runner_start">;
+
 export interface EventInput {
   timestamp: string;
   event_type: string;
@@ -75,7 +77,8 @@ export interface RunStore {
       Pick<RunRow, "runner_pid" | "runner_start" | "task_pid" | "attempts" | "status">
     >,
   ): void;
-  finishRun(runId: string, f: RunFinish): void;
+  /** With `onlyIf`, records only while the run still has that runner; returns whether it did. */
+  finishRun(runId: string, f: RunFinish, onlyIf?: RunnerIdentity): boolean;
   setHooks(runId: string, hooks: HookRecord[]): void;
   getRun(runId: string): RunRow | undefined;
   listRuns(q: RunQuery): RunRow[];

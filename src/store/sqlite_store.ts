@@ -8,6 +8,7 @@ import type {
   LockHolder,
   LockStore,
   RunFinish,
+  RunnerIdentity,
   RunQuery,
   RunRow,
   RunStore,
@@ -113,14 +114,20 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
     );
   }
 
-  /** Records the end of a run and, unless it was a dry run, makes it the task's latest state. */
-  finishRun(runId: string, f: RunFinish): void {
-    this.guard(() =>
+  /**
+   * Records the end of a run and, unless it was a dry run, makes it the task's latest state.
+   * With `onlyIf`, only while the run still has that runner (a launcher hands a run to its
+   * runner concurrently with other processes' lost-run checks). Returns whether it recorded.
+   */
+  finishRun(runId: string, f: RunFinish, onlyIf?: RunnerIdentity): boolean {
+    return this.guard(() =>
       tx(this.db, () => {
         const res = this.db.prepare(
           `UPDATE runs SET status = ?, exit_code = ?, summary = ?, details_json = ?, error_json = ?,
              finished_at = ?, duration_ms = ?, attempts = ?
-           WHERE run_id = ? AND status IN ('running','queued')`,
+           WHERE run_id = ? AND status IN ('running','queued')${
+            onlyIf ? " AND runner_pid IS ? AND runner_start IS ?" : ""
+          }`,
         ).run(
           f.status,
           f.exit_code,
@@ -131,8 +138,9 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
           f.duration_ms,
           f.attempts,
           runId,
+          ...(onlyIf ? [onlyIf.runner_pid, onlyIf.runner_start] : []),
         );
-        if (Number(res.changes) === 0) return;
+        if (Number(res.changes) === 0) return false;
         const row = this.db.prepare("SELECT task_name, dry_run FROM runs WHERE run_id = ?").get(
           runId,
         ) as { task_name: string; dry_run: number };
@@ -144,6 +152,7 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
           ).run(row.task_name, runId);
         }
         this.db.prepare("DELETE FROM locks WHERE run_id = ?").run(runId);
+        return true;
       })
     );
   }
