@@ -112,6 +112,7 @@ async function scanOnce(files: string[]): Promise<{
       "--no-prompt",
       "--no-config",
       "--no-lock",
+      "--cached-only",
       `--allow-read=${[...files, ...TASK_API_FILES].join(",")}`,
       HARNESS.href,
     ],

@@ -81,6 +81,9 @@ export function deriveSandbox(input: DeriveInput): SandboxSpec {
   if (sys.length) flags.push(`--allow-sys=${sys.join(",")}`);
   const mem = g.max_memory_mb ?? null;
   if (mem) flags.push(`--v8-flags=--max-old-space-size=${mem}`);
+  // Module loading is not gated by --allow-net: without this, `import("npm:x")` or an import
+  // from Deno's default hosts (esm.sh, deno.land, jsr.io…) reaches the network (measured).
+  if (net !== true) flags.push("--cached-only");
   const notes: string[] = [];
   if (run.length) {
     notes.push(

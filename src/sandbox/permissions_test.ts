@@ -10,6 +10,7 @@ Deno.test("deriveSandbox: defaults grant no net, no env beyond context, writes o
     `--allow-read=/t/task.ts,${TASK_API_FILES.join(",")},/s`,
     "--allow-write=/s",
     "--allow-env=DOCKET_RUN_ID,DOCKET_TASK_NAME,DOCKET_DRY_RUN,DOCKET_SCRATCH_DIR,DOCKET_ATTEMPT",
+    "--cached-only",
   ]);
 });
 
@@ -29,6 +30,8 @@ Deno.test("deriveSandbox: each declaration maps to its flag", () => {
   assert.ok(f({ exec: ["rsync"] }).includes("--allow-run=rsync"));
   assert.ok(f({ sys: ["systemMemoryInfo"] }).includes("--allow-sys=systemMemoryInfo"));
   assert.ok(f({ max_memory_mb: 64 }).includes("--v8-flags=--max-old-space-size=64"));
+  assert.ok(!f({ network: true }).includes("--cached-only"));
+  assert.ok(f({ network: ["a.example:443"] }).includes("--cached-only"));
 });
 
 Deno.test("deriveSandbox: exec grants mark network/write enforcement advisory", () => {

@@ -51,6 +51,16 @@ export function classifyDenial(text: string): { permission: string; target?: str
   if (/Requires --allow-run permissions/.test(text)) return { permission: "run" };
   if (/requires unscoped --allow-read and --allow-write/.test(text)) return { permission: "write" };
   if (/Can't escalate parent thread permissions/.test(text)) return { permission: "worker" };
+  // Tasks without network: true run with --cached-only: fetching a module is network access.
+  const uncached = /(Specifier|npm package) not found in cache: "([^"]*)", --cached-only/.exec(
+    text,
+  );
+  if (uncached) {
+    return {
+      permission: "import",
+      target: (uncached[1] === "npm package" ? "npm:" : "") + uncached[2],
+    };
+  }
   if (/NotCapable/.test(text)) return { permission: "unknown" };
   return undefined;
 }
@@ -58,7 +68,8 @@ export function classifyDenial(text: string): { permission: string; target?: str
 export function errorFromThrown(err: unknown): ChildError {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   const denial = (err instanceof Error && err.name === "NotCapable") ||
-      /Requires .*(access|permissions)|NotCapable|escalate parent thread/.test(message)
+      /Requires .*(access|permissions)|NotCapable|escalate parent thread|--cached-only is spec/
+        .test(message)
     ? classifyDenial(message)
     : undefined;
   if (denial) {
