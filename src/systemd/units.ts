@@ -11,6 +11,8 @@ export interface UnitOptions {
   docketArgv: string[];
   /** Sets Environment=DOCKET_HOME= when given. */
   docketHome?: string;
+  /** Sets Environment=DOCKET_CONFIG= when given. */
+  docketConfig?: string;
   workingDirectory: string;
   /** 5-field cron expression or @-macro. */
   schedule: string;
@@ -54,6 +56,9 @@ export function renderUnits(o: UnitOptions): RenderedUnits {
     ...(o.docketHome === undefined
       ? []
       : [`Environment=${word(`DOCKET_HOME=${o.docketHome.replaceAll("%", "%%")}`)}`]),
+    ...(o.docketConfig === undefined
+      ? []
+      : [`Environment=${word(`DOCKET_CONFIG=${o.docketConfig.replaceAll("%", "%%")}`)}`]),
     `TimeoutStartSec=${
       o.timeoutSeconds === undefined
         ? "infinity"
@@ -112,8 +117,8 @@ function validate(o: UnitOptions): void {
     throw bad(`the working directory "${o.workingDirectory}" is not an absolute path`);
   }
   // WorkingDirectory= and Environment= values cannot span lines.
-  if (hasControl(o.workingDirectory + (o.docketHome ?? ""))) {
-    throw bad("the working directory or DOCKET_HOME contains control characters");
+  if (hasControl(o.workingDirectory + (o.docketHome ?? "") + (o.docketConfig ?? ""))) {
+    throw bad("the working directory, DOCKET_HOME or DOCKET_CONFIG contains control characters");
   }
   const numbers = [
     ["timeout", o.timeoutSeconds, 0],

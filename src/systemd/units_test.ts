@@ -143,6 +143,18 @@ Deno.test("ExecStart quotes arguments by systemd rules", () => {
   assertEquals(line("WorkingDirectory"), "WorkingDirectory=/srv/a%%b c");
 });
 
+Deno.test("DOCKET_CONFIG is passed to the service after DOCKET_HOME, quoted like it", () => {
+  const { service } = renderUnits({
+    ...base,
+    docketHome: "/srv/docket",
+    docketConfig: "/etc/docket/my 100%.yaml",
+  });
+  ok(service.includes(
+    'Environment=DOCKET_HOME=/srv/docket\nEnvironment="DOCKET_CONFIG=/etc/docket/my 100%%.yaml"\n',
+  ));
+  ok(!renderUnits(base).service.includes("DOCKET_CONFIG"));
+});
+
 Deno.test("renderUnits rejects what cannot become a unit", () => {
   const cases: [Partial<UnitOptions>, string][] = [
     [{ docketArgv: ["docket"] }, 'the docket binary "docket" is not an absolute path'],
@@ -154,7 +166,11 @@ Deno.test("renderUnits rejects what cannot become a unit", () => {
     [{ workingDirectory: "srv" }, 'the working directory "srv" is not an absolute path'],
     [
       { docketHome: "/a\nExecStartPre=/bin/evil" },
-      "the working directory or DOCKET_HOME contains control characters",
+      "the working directory, DOCKET_HOME or DOCKET_CONFIG contains control characters",
+    ],
+    [
+      { docketConfig: "/a\rb" },
+      "the working directory, DOCKET_HOME or DOCKET_CONFIG contains control characters",
     ],
     [{ timeoutSeconds: -1 }, "the timeout -1 is out of range (at least 0)"],
     [{ maxMemoryMb: 0 }, "the memory limit 0 is out of range (at least 1)"],

@@ -1,0 +1,125 @@
+// What `docket install` writes, decided without touching the system: the unit folder, the
+// docket command systemd runs, and each scheduled task's UnitOptions.
+import type { DocketConfig, TaskSection } from "../config/types.ts";
+import { DocketError } from "../core/errors.ts";
+import { dirname, fromFileUrl, join } from "../core/path.ts";
+import { expandUser, resolvePath } from "../core/paths.ts";
+import { which } from "../core/which.ts";
+import type { TaskInfo } from "../registry/registry.ts";
+import type { UnitOptions, UnitScope } from "./units.ts";
+
+/** Where systemd loads units from: `$XDG_CONFIG_HOME/systemd/user` or `/etc/systemd/system`. */
+export function unitDir(scope: UnitScope, env: { get(k: string): string | undefined }): string {
+  if (scope === "system") return "/etc/systemd/system";
+  const xdg = env.get("XDG_CONFIG_HOME");
+  // The XDG spec says a relative value is invalid and must be ignored.
+  const base = xdg?.startsWith("/") ? xdg : join(env.get("HOME") ?? "/", ".config");
+  return join(base, "systemd", "user");
+}
+
+/** This docket, as systemd must start it: deno + `run -A` + the absolute main.ts. */
+export function currentInvocation(): string[] {
+  const root = dirname(dirname(dirname(fromFileUrl(import.meta.url))));
+  const config = join(root, "deno.json");
+  let hasConfig = false;
+  try {
+    hasConfig = Deno.statSync(config).isFile;
+  } catch {
+    hasConfig = false;
+  }
+  return [
+    Deno.execPath(),
+    "run",
+    "-A",
+    ...(hasConfig ? ["--config", config] : []),
+    join(root, "main.ts"),
+  ];
+}
+
+/**
+ * The ExecStart argv: the task's `docket_bin` made absolute (a bare name is looked up on
+ * PATH now, because systemd will not search the shell's PATH), else the current invocation.
+ */
+export function docketArgv(task: string, docketBin: unknown, cfg: DocketConfig): string[] {
+  if (typeof docketBin !== "string" || docketBin === "") return currentInvocation();
+  const bare = !docketBin.includes("/") && !docketBin.startsWith("~");
+  const path = bare ? which(docketBin) : resolvePath(expandUser(docketBin), dirname(cfg.path));
+  if (!path || (!bare && !which(path))) {
+    throw new DocketError(
+      "config_invalid",
+      `Cannot use docket_bin "${docketBin}" of task "${task}": ${
+        bare ? "it is not on PATH" : `"${path}" is not an executable file`
+      }`,
+      {
+        hint: "Set docket_bin to the absolute path of the docket command (`command -v docket`)",
+        details: { task, docket_bin: docketBin },
+      },
+    );
+  }
+  return [path];
+}
+
+const num = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isFinite(v) ? v : undefined;
+
+/**
+ * The longest a whole run may take: every attempt's timeout and kill grace plus the backoff
+ * waits between attempts (as src/runs/execute.ts does them). Undefined without a timeout.
+ */
+export function runBudgetSeconds(section: TaskSection): number | undefined {
+  const timeout = num(section.timeout_seconds);
+  if (timeout === undefined) return undefined;
+  const retry = num(section.retry) ?? 0;
+  const base = num(section.backoff_base) ?? 2;
+  const cap = num(section.backoff_max);
+  const grace = num(section.kill_grace_seconds) ?? 5;
+  let total = (timeout + grace) * (retry + 1);
+  for (let attempt = 1; attempt <= retry; attempt++) {
+    const wait = Math.pow(base, attempt);
+    total += cap === undefined ? wait : Math.min(wait, cap);
+  }
+  return total;
+}
+
+/**
+ * Whether the service may keep the network (else a system unit gets PrivateNetwork=yes). The
+ * docket process itself sends notifications and runs hooks, and a command task's `network`
+ * is advisory, so only an explicit `false` there takes the network away.
+ */
+export function needsNetwork(t: TaskInfo): boolean {
+  const n = t.grants.network;
+  if (n === true || (Array.isArray(n) && n.length > 0)) return true;
+  const c = t.config;
+  if (c.notify !== undefined) return true;
+  if (["on_success", "on_failure", "on_complete"].some((k) => c[k] !== undefined)) return true;
+  return t.source === "command" && n === undefined;
+}
+
+/** The unit options for one scheduled task. */
+export function unitOptionsFor(
+  t: TaskInfo,
+  o: { cfg: DocketConfig; scope: UnitScope; env: { get(k: string): string | undefined } },
+): UnitOptions {
+  const c = t.config;
+  const schedule = String(c.schedule);
+  const timeout = runBudgetSeconds(c);
+  const delay = num(c.randomized_delay_seconds);
+  const memory = num(t.grants.max_memory_mb);
+  // A system service gets no $HOME (no User=), so docket's default home would not resolve
+  // there: name it explicitly. User services inherit HOME from the user manager.
+  const home = o.env.get("DOCKET_HOME") || o.scope === "system" ? o.cfg.home : undefined;
+  return {
+    taskName: t.name,
+    docketArgv: docketArgv(t.name, c.docket_bin, o.cfg),
+    ...(home === undefined ? {} : { docketHome: home }),
+    ...(o.env.get("DOCKET_CONFIG") ? { docketConfig: o.cfg.path } : {}),
+    workingDirectory: o.cfg.home,
+    schedule,
+    ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
+    ...(delay ? { randomizedDelaySeconds: delay } : {}),
+    network: needsNetwork(t),
+    ...(memory === undefined ? {} : { maxMemoryMb: memory }),
+    scope: o.scope,
+    ...(t.description ? { description: t.description } : {}),
+  };
+}
