@@ -21,18 +21,19 @@ export async function validateConfigText(
   const raw = parseYaml(text, at.path);
   const problems: Problem[] = [];
   const top = topSchema.safeParse(raw ?? {});
-  if (!top.success) {
-    collect(problems, top.error, []);
-    throw invalid(at.path, problems);
-  }
+  if (!top.success) collect(problems, top.error, []);
+  // Task sections are still checked after a top-level problem: --validate lists every problem.
+  const maybeTasks = top.success ? top.data.tasks : (raw as { tasks?: unknown } | null)?.tasks;
+  const isMapping = maybeTasks !== null && typeof maybeTasks === "object" &&
+    !Array.isArray(maybeTasks);
   const tasks: Record<string, TaskSection> = {};
-  const rawTasks = (top.data.tasks ?? {}) as Record<string, unknown>;
+  const rawTasks = (isMapping ? maybeTasks : {}) as Record<string, unknown>;
   const base = dirname(at.path);
   for (const [name, section] of Object.entries(rawTasks)) {
     const t = await checkTaskSection(name, section ?? {}, base, problems);
     if (t) tasks[name] = t;
   }
-  if (problems.length) throw invalid(at.path, problems);
+  if (problems.length || !top.success) throw invalid(at.path, problems);
   const history: DocketConfig["history"] = {};
   if (top.data.history?.keep_runs !== undefined) history.keep_runs = top.data.history.keep_runs;
   if (top.data.history?.keep_days !== undefined) history.keep_days = top.data.history.keep_days;
@@ -58,6 +59,16 @@ async function loadBuiltinSchemas(): Promise<Record<string, z.ZodType> | undefin
 }
 
 function parseYaml(text: string, path: string): unknown {
+  const nul = text.indexOf("\0");
+  if (nul >= 0) {
+    // yaml accepts NUL in scalars; a config holding one is damaged (a crash can leave zeros).
+    const line = text.slice(0, nul).split("\n").length;
+    throw new DocketError(
+      "config_invalid",
+      `Cannot parse config "${path}" at line ${line}: it contains a NUL byte (a damaged or binary file?)`,
+      { hint: "Restore the file or rewrite it as text", details: { path, line } },
+    );
+  }
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const err = doc.errors[0];
   if (err) {
