@@ -4,27 +4,8 @@ import type { Check } from "./doctor.ts";
 import { toDocketError } from "../core/errors.ts";
 import { configPath } from "../core/paths.ts";
 import type { DocketConfig } from "../config/types.ts";
-
-function which(cmd: string): string | undefined {
-  if (cmd.includes("/")) {
-    try {
-      return Deno.statSync(cmd).isFile ? cmd : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (!dir) continue;
-    try {
-      const p = `${dir}/${cmd}`;
-      const s = Deno.statSync(p);
-      if (s.isFile && ((s.mode ?? 0o111) & 0o111)) return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+import { which } from "../core/which.ts";
+import { findEscapingLinks } from "../sandbox/symlinks.ts";
 
 export async function runChecks(input: CommandInput): Promise<Check[]> {
   const checks: Check[] = [];
@@ -156,6 +137,18 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
         : `loads${bins.length ? `; found ${bins.join(", ")}` : ""}`,
       ...(missing.length ? { hint: `Install ${missing.join(", ")} or fix the path` } : {}),
     });
+    // The same scan `docket run` refuses a task on: links the sandbox would follow outside.
+    const links = findEscapingLinks(t.grants).links;
+    if (links.length) {
+      const shown = links.slice(0, 3).map((e) => `${e.link} -> ${e.target}`).join(", ");
+      const more = links.length > 3 ? ` and ${links.length - 3} more` : "";
+      checks.push({
+        name: `task ${t.name} paths`,
+        status: "warn",
+        message: `symlink(s) inside declared reads/writes lead outside them: ${shown}${more}`,
+        hint: "Runs are refused until you remove the links or declare their targets",
+      });
+    }
   }
   const systemctl = which("systemctl");
   let systemd = false;
