@@ -1,13 +1,13 @@
 /** After a run is recorded: hooks and notifications, exactly once per run, never changing it. */
 import type { RunRow } from "../core/store.ts";
-import type { Prepared } from "./execute.ts";
+import { type Prepared, taskSecrets } from "./execute.ts";
 
 export async function fireHooks(p: Prepared, row: RunRow): Promise<void> {
   const s = p.section;
   const has = s.on_success !== undefined || s.on_failure !== undefined ||
     s.on_complete !== undefined || s.notify !== undefined;
   if (!has || row.dry_run) return;
-  const { runHooks } = await import("../notify/hooks.ts");
+  const { runHooks, errorMessage } = await import("../notify/hooks.ts");
   const outcome = {
     runId: row.run_id,
     taskName: row.task_name,
@@ -18,22 +18,35 @@ export async function fireHooks(p: Prepared, row: RunRow): Promise<void> {
     durationMs: row.duration_ms ?? 0,
     ...(row.log_path ? { logPath: row.log_path } : {}),
   };
-  const secrets = (p.task.grants.required_env ?? []).map((k) => Deno.env.get(k) ?? "")
-    .filter((v) => v.length >= 4);
+  const notify = s.notify as NotifySection | undefined;
+  // A hook may print what it inherited: the task's secrets and the notification tokens.
+  const secrets = [...taskSecrets(p), ...notifySecrets(notify)];
   const hookCfg: Record<string, unknown> = {};
   for (const k of ["on_success", "on_failure", "on_complete", "hook_timeout_seconds"]) {
     if (s[k] !== undefined) hookCfg[k] = s[k];
   }
   const results = await runHooks(hookCfg, outcome, { secrets });
-  if (s.notify) {
+  if (notify) {
     const { sendNotifications } = await import("../notify/notify.ts");
-    results.push(
-      ...await sendNotifications(
-        s.notify as Parameters<typeof sendNotifications>[0],
-        outcome,
-        (k) => Deno.env.get(k),
-      ),
-    );
+    results.push(...await sendNotifications(notify, outcome, (k) => Deno.env.get(k)));
   }
-  p.store.setHooks(row.run_id, results as unknown as RunRow["hooks"]);
+  try {
+    p.store.setHooks(row.run_id, results as unknown as RunRow["hooks"]);
+  } catch (e) {
+    // The run's own result is already recorded; losing hook results must not fail it.
+    console.error(`docket: cannot record hook results for run ${row.run_id}: ${errorMessage(e)}`);
+  }
+}
+
+type NotifySection = Parameters<typeof import("../notify/notify.ts").sendNotifications>[0];
+
+function notifySecrets(n: NotifySection | undefined): string[] {
+  if (!n) return [];
+  const env = (k: string | undefined) => (k ? Deno.env.get(k) : undefined);
+  return [
+    env(n.discord?.webhook_url_env),
+    n.discord?.webhook_url,
+    env(n.telegram?.bot_token_env),
+    n.telegram?.bot_token,
+  ].filter((v): v is string => typeof v === "string" && v.trim().length >= 4).map((v) => v.trim());
 }
