@@ -19,6 +19,7 @@ import { classifyDenial, type ResultFrame } from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { EventSink } from "./events.ts";
+import { maskDeep, StreamMasker } from "../notify/mask.ts";
 import {
   commandArgv,
   eventDetails,
@@ -158,7 +159,10 @@ function num(v: unknown): number | null {
 export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRow> {
   const started = p.startedMs;
   const log = Deno.openSync(p.logPath, { create: true, append: true, mode: 0o600 });
-  const writeLog = (b: Uint8Array) => {
+  const secrets = taskSecrets(p);
+  const masker = new StreamMasker(secrets);
+  const emit = (b: Uint8Array) => {
+    if (!b.length) return;
     try {
       log.writeSync(b);
     } catch {
@@ -166,7 +170,13 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     }
     po.onOutput?.(b);
   };
+  // Declared secrets (required_env values) never reach the log or the live echo.
+  const writeLog = (b: Uint8Array) => emit(masker.push(b));
   const sink = new EventSink(p.store, p.runId, p.task.name);
+  if (secrets.length) {
+    const push = sink.push.bind(sink);
+    sink.push = (e) => push(maskDeep(e, secrets)); // events are task output too
+  }
   const retry = p.dryRun ? 0 : Number(p.section.retry ?? 0);
   const base = Number(p.section.backoff_base ?? 2);
   const cap = num(p.section.backoff_max);
@@ -222,9 +232,11 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
         retryable: false,
       };
     }
+    emit(masker.flush());
     log.close();
   }
-  const o = outcome!;
+  // ...nor the stored result, which hooks and notifications read.
+  const o = maskDeep(outcome!, secrets);
   const status = o.status;
   const exitCode = exitCodeForStatus(status);
   p.store.finishRun(p.runId, {
@@ -241,6 +253,12 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
   const { fireHooks } = await import("./finalize.ts");
   await fireHooks(p, row);
   return p.store.getRun(p.runId)!;
+}
+
+/** Values of the task's declared variables (required_env), masked as `***` in what it records. */
+export function taskSecrets(p: Prepared): string[] {
+  return (p.task.grants.required_env ?? []).map((k) => Deno.env.get(k) ?? "")
+    .filter((v) => v.length >= 4);
 }
 
 function cancelledOutcome(): AttemptOutcome {
