@@ -1,5 +1,6 @@
 /** Waiting on a run: bounded polling of SQLite, with lost-runner detection as it goes. */
 import { DocketError } from "../core/errors.ts";
+import { isAlive } from "../core/proc.ts";
 import { isTerminal } from "../core/statuses.ts";
 import type { RunRow } from "../core/store.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
@@ -42,17 +43,21 @@ export async function waitForRun(
       reconcile(store);
       r = getRunOrThrow(store, runId);
     }
-    if (isTerminal(r.status)) return r;
-    opts.onTick?.(r);
+    // Hooks and notifications run after the result is recorded, in the runner that recorded
+    // it: waiting for that process to exit gives the caller their results too. Their own time
+    // limits bound this; a --timeout that expires meanwhile still returns the finished run.
+    const timedOut = opts.timeoutMs != null && Date.now() - start >= opts.timeoutMs;
+    if (isTerminal(r.status) && (timedOut || opts.signal?.aborted || !hooksPending(r))) return r;
+    if (!isTerminal(r.status)) opts.onTick?.(r);
     if (opts.signal?.aborted) {
       throw new DocketError("cancelled", `Stopped waiting for run "${runId}" (it goes on)`, {
         hint: `docket wait ${runId} to wait again, docket cancel ${runId} to stop it`,
       });
     }
-    if (opts.timeoutMs != null && Date.now() - start >= opts.timeoutMs) {
+    if (timedOut && !isTerminal(r.status)) {
       throw new DocketError(
         "timeout",
-        `Run "${runId}" is still ${r.status} after ${Math.round(opts.timeoutMs / 1000)} s`,
+        `Run "${runId}" is still ${r.status} after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s`,
         {
           hint: `The run goes on; wait again with docket wait ${runId}, or cancel it`,
           details: { run_id: runId, status: r.status },
@@ -62,4 +67,9 @@ export async function waitForRun(
     await sleep(delay, opts.signal);
     delay = Math.min(250, delay * 2);
   }
+}
+
+/** Whether the runner that recorded a finished run is still alive (running its hooks). */
+function hooksPending(r: RunRow): boolean {
+  return r.runner_pid !== Deno.pid && isAlive(r.runner_pid, r.runner_start);
 }
