@@ -6,6 +6,7 @@ import { SqliteStore } from "../store/sqlite_store.ts";
 import { reconcile } from "../runs/reconcile.ts";
 import { commandPermissions, deriveSandbox } from "../sandbox/permissions.ts";
 import { fromFileUrl } from "../core/path.ts";
+import { maskTokenShapes } from "../notify/mask.ts";
 
 export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
   const store = new SqliteStore(cfg.state_dir);
@@ -15,16 +16,19 @@ export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {})
 
 const SECRET_KEY = /token|secret|password|passwd|webhook_url$|api_key|apikey/i;
 
-/** Masks values of secret-looking keys (tokens, webhook URLs) anywhere in a config. */
+/**
+ * Masks values of secret-looking keys (tokens, webhook URLs) anywhere in a config, and
+ * token-shaped text in any value (a webhook URL inside a hook command or an argv).
+ */
 export function maskConfig(v: unknown, key = ""): unknown {
-  if (Array.isArray(v)) return v.map((x) => maskConfig(x));
+  if (Array.isArray(v)) return v.map((x) => maskConfig(x, key));
   if (v && typeof v === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) out[k] = maskConfig(x, k);
     return out;
   }
   if (typeof v === "string" && SECRET_KEY.test(key) && !key.endsWith("_env")) return "***";
-  return v;
+  return typeof v === "string" ? maskTokenShapes(v) : v;
 }
 
 export function sandboxOf(t: TaskInfo) {
@@ -76,7 +80,7 @@ export function runJson(r: RunRow) {
     duration_ms: r.duration_ms,
     pid: r.runner_pid,
     log_path: r.log_path,
-    overrides: r.overrides,
+    overrides: maskConfig(r.overrides),
     hooks: r.hooks,
   };
 }
