@@ -1,0 +1,119 @@
+/**
+ * `get_logs`: a run's captured output by byte range, so a client can page through a big log
+ * (`offset` → `next_offset`) or read its end (`tail` lines), never more than `max_bytes`.
+ */
+import { DocketError } from "../core/errors.ts";
+import type { DocketConfig } from "../config/types.ts";
+import { openStore } from "../commands/common.ts";
+import { requireRunId } from "../commands/status.ts";
+import { getRunOrThrow } from "../runs/watch.ts";
+
+export const MAX_LOG_BYTES = 1024 * 1024;
+
+function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readRange(path: string, offset: number, max: number): Uint8Array {
+  let f: Deno.FsFile;
+  try {
+    f = Deno.openSync(path, { read: true });
+  } catch {
+    return new Uint8Array(0);
+  }
+  try {
+    f.seekSync(offset, Deno.SeekMode.Start);
+    const buf = new Uint8Array(max);
+    let n = 0;
+    while (n < max) {
+      const got = f.readSync(buf.subarray(n));
+      if (got === null || got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    f.close();
+  }
+}
+
+const isContinuation = (b: number | undefined) => b !== undefined && (b & 0xc0) === 0x80;
+
+/** Bytes to drop at the start so the text begins on a character, not inside one. */
+export function leadingPartial(b: Uint8Array): number {
+  let i = 0;
+  while (i < 3 && isContinuation(b[i])) i++;
+  return i;
+}
+
+/** Bytes to drop at the end: an incomplete multi-byte character (the rest comes next page). */
+export function trailingPartial(b: Uint8Array): number {
+  for (let back = 1; back <= Math.min(4, b.length); back++) {
+    const c = b[b.length - back]!;
+    if (isContinuation(c)) continue;
+    const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return need > back ? back : 0;
+  }
+  return 0;
+}
+
+export interface LogsQuery {
+  run_id: string;
+  tail?: number | undefined;
+  offset?: number | undefined;
+  max_bytes: number;
+}
+
+export function readLogs(cfg: DocketConfig, q: LogsQuery) {
+  requireRunId(q.run_id);
+  if (q.tail !== undefined && q.offset !== undefined) {
+    throw new DocketError("usage", "Cannot combine tail and offset in get_logs", {
+      hint: "Use offset (and next_offset) to page forward, or tail for the last lines",
+    });
+  }
+  const store = openStore(cfg);
+  let r;
+  try {
+    r = getRunOrThrow(store, q.run_id);
+  } finally {
+    store.close();
+  }
+  const path = r.log_path ?? "";
+  const size = fileSize(path);
+  const fromEnd = q.offset === undefined;
+  let start = fromEnd ? Math.max(0, size - q.max_bytes) : Math.min(q.offset!, size);
+  let bytes = readRange(path, start, fromEnd ? size - start : q.max_bytes);
+  if (fromEnd && start > 0) {
+    const skip = leadingPartial(bytes);
+    start += skip;
+    bytes = bytes.subarray(skip);
+  }
+  bytes = bytes.subarray(0, bytes.length - trailingPartial(bytes));
+  let content = new TextDecoder().decode(bytes);
+  let truncated = fromEnd && start > 0;
+  const next = start + bytes.length;
+  if (q.tail !== undefined) {
+    // The last `tail` lines; a final newline does not count as an empty line.
+    const n = q.tail + (content.endsWith("\n") ? 1 : 0);
+    const keep = q.tail === 0 ? "" : content.split("\n").slice(-n).join("\n");
+    if (keep.length < content.length) truncated = true;
+    content = keep;
+    start = next - new TextEncoder().encode(keep).length;
+  }
+  return {
+    ok: true,
+    run_id: r.run_id,
+    task: r.task_name,
+    status: r.status,
+    log_path: path,
+    size,
+    offset: start,
+    next_offset: next,
+    eof: next >= size,
+    truncated,
+    content,
+  };
+}
