@@ -112,6 +112,18 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("../commands/runner.ts"),
   },
   {
+    name: "mcp",
+    summary: "Serve docket's tasks and runs as MCP tools over stdio (for Claude Code, Cursor, …)",
+    args: [],
+    options: {
+      "allow-destructive": {
+        type: "boolean",
+        description: "Let MCP clients run destructive tasks (dry runs are always allowed)",
+      },
+    },
+    load: () => import("../commands/mcp.ts"),
+  },
+  {
     name: "doctor",
     summary: "Self-diagnostic: config, state DB, dirs, tasks, binaries",
     args: [],

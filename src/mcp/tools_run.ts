@@ -1,0 +1,169 @@
+/** The MCP tools that start, wait for and cancel runs. */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { runJson } from "../commands/common.ts";
+import { requireRunId } from "../commands/status.ts";
+import { callCommand, freshConfig, handle, toolError, toolResult } from "./invoke.ts";
+import { assertRunAllowed, type PolicyTask, runAnnotations, taskSummary } from "./policy.ts";
+import { waitWithProgress } from "./progress.ts";
+import { inputs, outputs } from "./schemas.ts";
+import { type McpOptions, READ_ONLY, tool, type ToolExtra, type ToolSpec } from "./tool_spec.ts";
+
+interface StartArgs {
+  task: string;
+  dry_run: boolean;
+  set?: Record<string, unknown> | undefined;
+  force: boolean;
+}
+
+/** `set` → the CLI's `--set key=value` list: strings as typed there, other values as JSON. */
+export function setArgs(set: Record<string, unknown> | undefined): string[] {
+  return Object.entries(set ?? {}).map(([k, v]) =>
+    `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`
+  );
+}
+
+const FOLLOW = "The run goes on in the background: get_events / get_logs follow it, " +
+  "wait_run waits for its result, cancel_run stops it.";
+
+async function start(
+  a: StartArgs,
+  o: McpOptions,
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
+  const { findTask } = await import("../registry/registry.ts");
+  assertRunAllowed(await findTask(await freshConfig(), a.task), {
+    allowDestructive: o.allowDestructive,
+    dryRun: a.dry_run,
+  });
+  const receipt = await callCommand("run", {
+    args: [a.task],
+    opts: { async: true, "dry-run": a.dry_run, force: a.force, set: setArgs(a.set) },
+    signal,
+  });
+  return { ...receipt, finished: false, note: FOLLOW };
+}
+
+/** Sends progress notifications only when the client asked (sent a progress token). */
+function reporter(extra: ToolExtra) {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return {};
+  return {
+    report: (p: { progress: number; message: string }) =>
+      extra.sendNotification({
+        method: "notifications/progress",
+        params: { progressToken: token, ...p },
+      }),
+  };
+}
+
+async function waitOrNote(runId: string, seconds: number, extra: ToolExtra) {
+  const row = await waitWithProgress({
+    cfg: await freshConfig(),
+    runId,
+    timeoutMs: seconds * 1000,
+    signal: extra.signal,
+    ...reporter(extra),
+  });
+  return row ? { ...runJson(row), finished: true } : null;
+}
+
+export function runTools(
+  o: McpOptions,
+  tasks: PolicyTask[] | null,
+  loadError?: string,
+): ToolSpec[] {
+  const ann = runAnnotations(tasks);
+  const summary = taskSummary(tasks, {
+    allowDestructive: o.allowDestructive,
+    ...(loadError ? { loadError } : {}),
+  });
+  const common = "dry_run previews without side effects; set overrides the task's config for " +
+    "this run (validated like the CLI's --set); force bypasses the task's lock.";
+  return [
+    tool({
+      name: "run_task",
+      title: "Run a task",
+      description: "Run a docket task in its sandbox and wait up to wait_seconds (default 30, " +
+        "max 300) for the result (status, summary, details; finished: true). If it is still " +
+        "running then, the async receipt comes back instead (finished: false) and the run " +
+        `goes on. ${common} Sends progress notifications from the task's events when the ` +
+        `request has a progress token.\n${summary}`,
+      input: inputs.run_task,
+      output: outputs.run,
+      annotations: { title: "Run a task", ...ann },
+      handler: async (a, extra): Promise<CallToolResult> => {
+        try {
+          const receipt = await start(a, o, extra.signal);
+          const done = await waitOrNote(String(receipt.run_id), a.wait_seconds, extra);
+          if (done) return toolResult(done);
+          return toolResult({
+            ...receipt,
+            note: `Still running after ${a.wait_seconds} s. ${FOLLOW}`,
+          });
+        } catch (err) {
+          return toolError(err);
+        }
+      },
+    }),
+    tool({
+      name: "start_task",
+      title: "Start a task in the background",
+      description: `Start a docket task in the background and return its receipt (run_id, ` +
+        `log_path) at once. ${common}\n${summary}`,
+      input: inputs.start_task,
+      output: outputs.run,
+      annotations: { title: "Start a task", ...ann },
+      handler: handle((a, signal) => start(a, o, signal)),
+    }),
+    tool({
+      name: "wait_run",
+      title: "Wait for a run",
+      description: "Wait up to timeout_seconds (default 30, max 300) for a run to finish: its " +
+        "result (finished: true), or its current state (finished: false) if it is still going. " +
+        "Sends progress notifications from its events when the request has a progress token.",
+      input: inputs.wait_run,
+      output: outputs.run,
+      annotations: { title: "Wait for a run", ...READ_ONLY },
+      handler: async (a, extra): Promise<CallToolResult> => {
+        try {
+          requireRunId(a.run_id);
+          const done = await waitOrNote(a.run_id, a.timeout_seconds, extra);
+          if (done) return toolResult(done);
+          const now = await callCommand("status", {
+            opts: { "run-id": a.run_id },
+            signal: extra.signal,
+          });
+          return toolResult({
+            ...(now.run as Record<string, unknown>),
+            finished: false,
+            note: `Still running after ${a.timeout_seconds} s. ${FOLLOW}`,
+          });
+        } catch (err) {
+          return toolError(err);
+        }
+      },
+    }),
+    tool({
+      name: "cancel_run",
+      title: "Cancel a run",
+      description: "Cancel a running task: SIGTERM to its whole process group, SIGKILL after " +
+        "the grace period; the run is recorded as cancelled. A finished run is left as it is.",
+      input: inputs.cancel_run,
+      output: outputs.cancel_run,
+      annotations: {
+        title: "Cancel a run",
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
+      handler: handle((a, signal) =>
+        callCommand("cancel", {
+          args: [a.run_id],
+          opts: a.grace_seconds === undefined ? {} : { grace: String(a.grace_seconds) },
+          signal,
+        })
+      ),
+    }),
+  ];
+}
