@@ -40,7 +40,7 @@ Deno.test("on a TTY: colour and relative times, and none with NO_COLOR", {
         stderr: "piped",
       }).output();
     const colored = new TextDecoder().decode((await tty(false)).stdout);
-    assert.match(colored, /\x1b\[32msucceeded\x1b\[0m/);
+    assert.ok(colored.includes("\x1b[32msucceeded\x1b[0m"), colored);
     assert.match(colored, /\d+s ago|just now/);
     const plain = new TextDecoder().decode((await tty(true)).stdout);
     assert.ok(!plain.includes("\x1b["), "NO_COLOR disables colour on a TTY");
