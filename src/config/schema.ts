@@ -80,11 +80,17 @@ export const sharedTaskSchema = z.looseObject({
   randomized_delay_seconds: z.number().nonnegative("must be a non-negative number").optional(),
 });
 
+/** A command: a string holding a word, or a non-empty list (an empty argv cannot run). */
+const commandSpec = z.union([
+  z.string().regex(/\S/, "must name a program"),
+  z.array(nonEmpty).min(1, "must name a program"),
+], { error: "must be a string or a non-empty list of strings" });
+
 export const commandTaskSchema = z.looseObject({
-  command: strOrList,
+  command: commandSpec,
   args: strList.optional(),
   dry_run_args: strList.optional(),
-  dry_run_command: strOrList.optional(),
+  dry_run_command: commandSpec.optional(),
   output_format: z.enum(["text", "json", "jsonl", "auto"], {
     error: "must be text, json, jsonl or auto",
   }).optional(),

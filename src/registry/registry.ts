@@ -9,6 +9,7 @@ import type { DocketConfig, TaskSection } from "../config/types.ts";
 import type { TaskGrants } from "../task_api.ts";
 import { BUILTIN_NAMES, builtinModuleUrl } from "./builtins.ts";
 import { readModuleMeta } from "./meta.ts";
+import { TASK_NAME_RE } from "../config/load.ts";
 
 export type TaskSource = "builtin" | "dropin" | "module" | "command";
 
@@ -164,7 +165,22 @@ export async function listTasks(cfg: DocketConfig): Promise<Map<string, TaskInfo
 }
 
 /** Resolves one task cheaply (reads only the metadata it needs); unknown → did-you-mean. */
+/** A name as shown in messages: bounded, quoted, control characters escaped. */
+function quoted(name: string): string {
+  return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+}
+
 export async function findTask(cfg: DocketConfig, name: string): Promise<TaskInfo> {
+  if (!TASK_NAME_RE.test(name)) {
+    // "../tasks/x" or "./x" would otherwise resolve to a drop-in under a bogus name; the name
+    // is quoted with escapes so control characters never reach a terminal.
+    throw new DocketError(
+      "task_not_found",
+      `Cannot find task ${quoted(name)}: task names hold letters, digits, ` +
+        `".", "_" and "-" only`,
+      { hint: "`docket list` shows every task", details: { task: name.slice(0, 200) } },
+    );
+  }
   const section = cfg.tasks[name];
   if (section?.type === "command") return commandInfo(name, section);
   if (section?.type === "module") {
@@ -189,10 +205,10 @@ export async function findTask(cfg: DocketConfig, name: string): Promise<TaskInf
   const guess = suggest(name, all.keys());
   throw new DocketError(
     "task_not_found",
-    `Cannot find task "${name}"${guess ? `: did you mean "${guess}"?` : ""}`,
+    `Cannot find task ${quoted(name)}${guess ? `: did you mean "${guess}"?` : ""}`,
     {
       hint: "`docket list` shows every task; drop-in tasks live in tasks_dir",
-      details: { task: name, ...(guess ? { suggestion: guess } : {}) },
+      details: { task: name.slice(0, 200), ...(guess ? { suggestion: guess } : {}) },
     },
   );
 }
