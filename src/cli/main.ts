@@ -2,7 +2,7 @@
  * argv → command → data → JSON or human output → exit code. The only place that writes the
  * final document; `main.ts` exits with what this returns.
  */
-import { parseArgs } from "node:util";
+import { type ArgOption, parseArgv } from "./args.ts";
 import { DocketError, errorToJson, exitCodeFor, suggest, toDocketError } from "../core/errors.ts";
 import { COMMANDS, findCommand, GLOBAL_OPTIONS } from "./table.ts";
 import type { CommandDef, Ui } from "./types.ts";
@@ -109,10 +109,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function parseCommandArgs(def: CommandDef, args: string[]) {
-  const options: Record<
-    string,
-    { type: "boolean" | "string"; short?: string; multiple?: boolean }
-  > = {};
+  const options: Record<string, ArgOption> = {};
   for (const [k, o] of Object.entries(def.options)) {
     options[k] = {
       type: o.type,
@@ -122,7 +119,7 @@ function parseCommandArgs(def: CommandDef, args: string[]) {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgv(args, options);
   } catch (e) {
     const m = (e as Error).message.replace(/\. To specify a positional.*$/s, "").replace(/\.$/, "");
     throw new DocketError("usage", `Cannot parse arguments of "docket ${def.name}": ${m}`, {
