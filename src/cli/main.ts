@@ -7,8 +7,10 @@ import { DocketError, errorToJson, exitCodeFor, suggest, toDocketError } from ".
 import { COMMANDS, findCommand, GLOBAL_OPTIONS } from "./table.ts";
 import type { CommandDef, Ui } from "./types.ts";
 import { VERSION } from "../version.ts";
+import { lazy } from "../core/lazy.ts";
 
 const enc = new TextEncoder();
+const help = () => lazy<typeof import("./help.ts")>("./help.ts", import.meta.url);
 
 function out(s: string): void {
   const b = enc.encode(s.endsWith("\n") ? s : s + "\n");
@@ -77,9 +79,9 @@ export async function main(argv: string[]): Promise<number> {
     if (!name) {
       if (g.help) {
         if (ui.json) {
-          const { commandsJson } = await import("./help.ts");
+          const { commandsJson } = await help();
           out(JSON.stringify({ ok: true, commands: commandsJson() }, null, 2));
-        } else out((await import("./help.ts")).mainHelp());
+        } else out((await help()).mainHelp());
         return 0;
       }
       throw new DocketError("usage", "Missing command", {
@@ -97,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     if (g.help) {
-      const { commandHelp, commandJson } = await import("./help.ts");
+      const { commandHelp, commandJson } = await help();
       if (ui.json) out(JSON.stringify({ ok: true, command: commandJson(def) }, null, 2));
       else out(commandHelp(def));
       return 0;
@@ -154,7 +156,10 @@ async function dispatch(def: CommandDef, args: string[], ui: Ui): Promise<number
   for (const s of sigs) Deno.addSignalListener(s, onSig);
   try {
     const mod = await def.load();
-    const { loadConfig } = await import("../config/load.ts");
+    const { loadConfig } = await lazy<typeof import("../config/load.ts")>(
+      "../config/load.ts",
+      import.meta.url,
+    );
     const res = await mod.run({
       args: positionals,
       opts: values,

@@ -1,5 +1,10 @@
 /** The command table: one source for parsing, --help, capabilities.commands and MCP. */
-import type { CommandDef } from "./types.ts";
+import type { CommandDef, CommandModule } from "./types.ts";
+import { lazy } from "../core/lazy.ts";
+
+/** A command's module, imported only when that command runs (not followed at startup). */
+const command = (file: string) => () =>
+  lazy<CommandModule>(`../commands/${file}.ts`, import.meta.url);
 
 const json = { type: "boolean", description: "Print one JSON document on stdout" } as const;
 
@@ -9,21 +14,21 @@ export const COMMANDS: CommandDef[] = [
     summary: "Show agent-facing command and task metadata",
     args: [],
     options: {},
-    load: () => import("../commands/capabilities.ts"),
+    load: command("capabilities"),
   },
   {
     name: "list",
     summary: "List all discovered tasks and their last run status",
     args: [],
     options: {},
-    load: () => import("../commands/list.ts"),
+    load: command("list"),
   },
   {
     name: "describe",
     summary: "Show a task's description, resolved configuration and sandbox",
     args: [{ name: "task", required: true, description: "Task name" }],
     options: {},
-    load: () => import("../commands/describe.ts"),
+    load: command("describe"),
   },
   {
     name: "run",
@@ -40,7 +45,7 @@ export const COMMANDS: CommandDef[] = [
         description: "Override one config key for this run (repeatable)",
       },
     },
-    load: () => import("../commands/run.ts"),
+    load: command("run"),
   },
   {
     name: "status",
@@ -49,7 +54,7 @@ export const COMMANDS: CommandDef[] = [
     options: {
       "run-id": { type: "string", value: "id", description: "Show this run" },
     },
-    load: () => import("../commands/status.ts"),
+    load: command("status"),
   },
   {
     name: "runs",
@@ -58,7 +63,7 @@ export const COMMANDS: CommandDef[] = [
     options: {
       limit: { type: "string", value: "n", description: "How many runs (default 20)" },
     },
-    load: () => import("../commands/runs.ts"),
+    load: command("runs"),
   },
   {
     name: "wait",
@@ -67,7 +72,7 @@ export const COMMANDS: CommandDef[] = [
     options: {
       timeout: { type: "string", value: "seconds", description: "Give up after this long" },
     },
-    load: () => import("../commands/wait.ts"),
+    load: command("wait"),
   },
   {
     name: "logs",
@@ -77,7 +82,7 @@ export const COMMANDS: CommandDef[] = [
       follow: { type: "boolean", short: "f", description: "Stream until the run finishes" },
       tail: { type: "string", value: "n", description: "Only the last n lines" },
     },
-    load: () => import("../commands/logs.ts"),
+    load: command("logs"),
   },
   {
     name: "events",
@@ -88,7 +93,7 @@ export const COMMANDS: CommandDef[] = [
       from: { type: "string", value: "index", description: "Start at this event index" },
       limit: { type: "string", value: "n", description: "At most n events (default 10000)" },
     },
-    load: () => import("../commands/events.ts"),
+    load: command("events"),
   },
   {
     name: "cancel",
@@ -101,7 +106,7 @@ export const COMMANDS: CommandDef[] = [
         description: "How long to wait before killing (default: kill_grace_seconds, 5)",
       },
     },
-    load: () => import("../commands/cancel.ts"),
+    load: command("cancel"),
   },
   {
     name: "__runner",
@@ -109,7 +114,7 @@ export const COMMANDS: CommandDef[] = [
     args: [{ name: "run_id", required: true, description: "Run id" }],
     options: {},
     hidden: true,
-    load: () => import("../commands/runner.ts"),
+    load: command("runner"),
   },
   {
     name: "mcp",
@@ -121,14 +126,14 @@ export const COMMANDS: CommandDef[] = [
         description: "Let MCP clients run destructive tasks (dry runs are always allowed)",
       },
     },
-    load: () => import("../commands/mcp.ts"),
+    load: command("mcp"),
   },
   {
     name: "doctor",
     summary: "Self-diagnostic: config, state DB, dirs, tasks, binaries",
     args: [],
     options: {},
-    load: () => import("../commands/doctor.ts"),
+    load: command("doctor"),
   },
   {
     name: "install",
@@ -144,7 +149,7 @@ export const COMMANDS: CommandDef[] = [
         description: "Then run systemctl daemon-reload and enable --now the timers",
       },
     },
-    load: () => import("../commands/install.ts"),
+    load: command("install"),
   },
   {
     name: "configure",
@@ -153,7 +158,7 @@ export const COMMANDS: CommandDef[] = [
     options: {
       validate: { type: "boolean", description: "Check the config and list every problem" },
     },
-    load: () => import("../commands/configure.ts"),
+    load: command("configure"),
   },
   {
     name: "new-task",
@@ -162,7 +167,7 @@ export const COMMANDS: CommandDef[] = [
     options: {
       description: { type: "string", value: "text", description: "The task's description" },
     },
-    load: () => import("../commands/new_task.ts"),
+    load: command("new_task"),
   },
 ];
 

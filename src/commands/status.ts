@@ -2,6 +2,7 @@
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { isRunId } from "../core/ids.ts";
+import { lazy } from "../core/lazy.ts";
 import { lastRunJson, openStore, runJson } from "./common.ts";
 import { duration, statusText, table, when } from "../render/ui.ts";
 
@@ -34,7 +35,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     if (task !== undefined) {
       let last = latest.get(task);
       if (!last) {
-        const { findTask } = await import("../registry/registry.ts");
+        const { findTask } = await lazy<typeof import("../registry/registry.ts")>(
+          "../registry/registry.ts",
+          import.meta.url,
+        );
         await findTask(cfg, task); // unknown task → task_not_found with a suggestion
       }
       const active = store.listRuns({ task, limit: 1, includeDryRuns: false })[0];

@@ -4,6 +4,7 @@
  */
 import { dirname, join } from "../core/path.ts";
 import { DocketError } from "../core/errors.ts";
+import { lazy } from "../core/lazy.ts";
 import { configPath, docketHome, resolvePath } from "../core/paths.ts";
 import type { DocketConfig, TaskSection } from "./types.ts";
 
@@ -37,7 +38,11 @@ export async function loadConfig(opts: { noCache?: boolean } = {}): Promise<Dock
     }
   }
   const text = stat ? readText(path) : "";
-  const { validateConfigText } = await import("./validate.ts");
+  // Not followed at startup: validation pulls in yaml and zod (npm).
+  const { validateConfigText } = await lazy<typeof import("./validate.ts")>(
+    "./validate.ts",
+    import.meta.url,
+  );
   const cfg = await validateConfigText(text, { path, home, exists: !!stat });
   if (stat) writeCache(cacheFile, { key, home, config: cfg });
   return memo = cfg;
