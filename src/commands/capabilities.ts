@@ -2,7 +2,7 @@
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { commandsJson } from "../cli/help.ts";
 import { listTasks } from "../registry/registry.ts";
-import { taskJson } from "./common.ts";
+import { byName, taskJson } from "./common.ts";
 import { AGENT_CONTRACT_VERSION, VERSION } from "../version.ts";
 import { paint, table } from "../render/ui.ts";
 
@@ -23,7 +23,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       logs_dir: cfg.logs_dir,
       exit_codes: { "0": "success", "1": "failure (see error.kind)", "2": "dry run completed" },
       commands: commandsJson(),
-      tasks: [...tasks.values()].sort((a, b) => a.name.localeCompare(b.name)).map(taskJson),
+      tasks: [...tasks.values()].sort(byName).map(taskJson),
     },
   };
 }

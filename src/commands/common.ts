@@ -14,6 +14,14 @@ export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {})
   return store;
 }
 
+/**
+ * Task order of list and capabilities: by code point, as status sorts. (The first
+ * localeCompare initialises ICU collation: 10-15 ms, measured, about half of B.)
+ */
+export function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 const SECRET_KEY = /token|secret|password|passwd|webhook_url$|api_key|apikey/i;
 
 /**

@@ -1,7 +1,7 @@
 /** `docket list`: every discovered task with its last run. */
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { listTasks } from "../registry/registry.ts";
-import { lastRunJson, openStore } from "./common.ts";
+import { byName, lastRunJson, openStore } from "./common.ts";
 import { paint, statusText, table, when } from "../render/ui.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
@@ -14,7 +14,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       exitCode: 0,
       data: {
         ok: true,
-        tasks: [...tasks.values()].sort((a, b) => a.name.localeCompare(b.name)).map((t) => ({
+        tasks: [...tasks.values()].sort(byName).map((t) => ({
           name: t.name,
           description: t.description,
           source: t.source,

@@ -27,9 +27,12 @@ export async function loadConfig(opts: { noCache?: boolean } = {}): Promise<Dock
       });
     }
   }
-  const key = stat ? `${CACHE_VERSION}|${path}|${stat.size}|${stat.mtime?.getTime()}` : "";
+  // No file is cached too: docket with drop-ins only must not load yaml and zod every call.
+  const key = stat
+    ? `${CACHE_VERSION}|${path}|${stat.size}|${stat.mtime?.getTime()}`
+    : `${CACHE_VERSION}|${path}|absent`;
   const cacheFile = join(home, "cache", "config.json");
-  if (stat && !opts.noCache) {
+  if (!opts.noCache) {
     try {
       const cached = JSON.parse(Deno.readTextFileSync(cacheFile));
       if (cached.key === key && cached.home === home) return memo = cached.config;
@@ -44,7 +47,7 @@ export async function loadConfig(opts: { noCache?: boolean } = {}): Promise<Dock
     import.meta.url,
   );
   const cfg = await validateConfigText(text, { path, home, exists: !!stat });
-  if (stat) writeCache(cacheFile, { key, home, config: cfg });
+  writeCache(cacheFile, { key, home, config: cfg });
   return memo = cfg;
 }
 
