@@ -1,12 +1,11 @@
 /** `docket events <run_id> [--follow] [--from N]`: structured events recorded for a run. */
 import type { CommandInput, CommandOutput, StreamItem, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
-import { exitCodeForStatus, isTerminal } from "../core/statuses.ts";
 import type { EventRow } from "../core/store.ts";
 import { openStore } from "./common.ts";
 import { requireRunId } from "./status.ts";
-import { getRunOrThrow, sleep } from "../runs/watch.ts";
-import { reconcile } from "../runs/reconcile.ts";
+import { getRunOrThrow } from "../runs/watch.ts";
+import { followRun } from "../runs/follow.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 import { table } from "../render/ui.ts";
 
@@ -57,41 +56,21 @@ function line(e: EventRow): string {
   return `${e.event_index}\t${e.timestamp}\t${e.event_type}\t${JSON.stringify(e.event)}\n`;
 }
 
-async function* follow(
+function follow(
   store: SqliteStore,
   runId: string,
   from: number,
   input: CommandInput,
 ): AsyncGenerator<StreamItem> {
   let next = from;
-  let lastCheck = 0;
-  try {
-    while (true) {
-      // Read the status first: events recorded before a terminal status are all visible then.
-      const r = getRunOrThrow(store, runId);
-      const batch = store.listEvents(runId, next, PAGE);
-      for (const e of batch) yield { json: e, text: line(e) };
-      next += batch.length;
-      if (batch.length === PAGE) continue;
-      if (isTerminal(r.status)) {
-        const code = exitCodeForStatus(r.status);
-        yield {
-          json: { type: "end", run_id: runId, status: r.status, exit_code: code, events: next },
-          text: "",
-          exitCode: code,
-        };
-        return;
-      }
-      if (input.signal.aborted) return;
-      if (Date.now() - lastCheck > 1000) {
-        lastCheck = Date.now();
-        reconcile(store);
-      }
-      await sleep(100, input.signal);
-    }
-  } finally {
-    store.close();
-  }
+  return followRun(store, runId, input.signal, () => {
+    const batch = store.listEvents(runId, next, PAGE);
+    next += batch.length;
+    return batch.map((e) => ({ json: e, text: line(e) }));
+  }, (r, code) => ({
+    json: { type: "end", run_id: runId, status: r.status, exit_code: code, events: next },
+    text: "",
+  }));
 }
 
 export function render(data: unknown, _ui: Ui): string {

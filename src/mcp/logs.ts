@@ -7,38 +7,9 @@ import type { DocketConfig } from "../config/types.ts";
 import { openStore } from "../commands/common.ts";
 import { requireRunId } from "../commands/status.ts";
 import { getRunOrThrow } from "../runs/watch.ts";
+import { fileSize, readRange } from "../runs/log_file.ts";
 
 export const MAX_LOG_BYTES = 1024 * 1024;
-
-function fileSize(path: string): number {
-  try {
-    return Deno.statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-function readRange(path: string, offset: number, max: number): Uint8Array {
-  let f: Deno.FsFile;
-  try {
-    f = Deno.openSync(path, { read: true });
-  } catch {
-    return new Uint8Array(0);
-  }
-  try {
-    f.seekSync(offset, Deno.SeekMode.Start);
-    const buf = new Uint8Array(max);
-    let n = 0;
-    while (n < max) {
-      const got = f.readSync(buf.subarray(n));
-      if (got === null || got === 0) break;
-      n += got;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    f.close();
-  }
-}
 
 const isContinuation = (b: number | undefined) => b !== undefined && (b & 0xc0) === 0x80;
 
