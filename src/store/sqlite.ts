@@ -57,10 +57,18 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export function openDb(path: string, opts: { readOnly?: boolean } = {}): DatabaseSync {
   let db: DatabaseSync;
   try {
-    if (!opts.readOnly) Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (!opts.readOnly) {
+      Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // Private from the start (runs' details may hold secrets); -wal/-shm inherit the mode.
+      try {
+        Deno.writeFileSync(path, new Uint8Array(), { createNew: true, mode: 0o600 });
+      } catch {
+        // it exists
+      }
+    }
     db = new DatabaseSync(path, opts.readOnly ? { readOnly: true } : {});
     // Deno ignores the constructor's timeout option (measured): set it with a PRAGMA.
-    db.exec("PRAGMA busy_timeout = 10000");
+    db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs()}`);
     if (!opts.readOnly) {
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
@@ -71,6 +79,16 @@ export function openDb(path: string, opts: { readOnly?: boolean } = {}): Databas
     throw stateError(path, err);
   }
   return db;
+}
+
+/**
+ * How long a write waits for another process's write lock: 10 s, or `DOCKET_BUSY_TIMEOUT_MS`
+ * (tests lower it to prove a held lock ends in a clear state_error, not a hang).
+ */
+export function busyTimeoutMs(): number {
+  const raw = Deno.env.get("DOCKET_BUSY_TIMEOUT_MS")?.trim();
+  const v = raw ? Number(raw) : NaN;
+  return Number.isInteger(v) && v >= 0 ? v : 10000;
 }
 
 export function stateError(path: string, err: unknown): DocketError {
