@@ -2,6 +2,7 @@
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { findTask } from "../registry/registry.ts";
 import { newRunId } from "../core/ids.ts";
+import { lazy } from "../core/lazy.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
 import { openStore, runJson } from "./common.ts";
 import { parseSetArgs } from "../runs/overrides.ts";
@@ -15,7 +16,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const dryRun = input.opts["dry-run"] === true;
   const force = input.opts.force === true;
   if (input.opts.async === true) {
-    const { startAsync } = await import("../runs/async.ts");
+    const { startAsync } = await lazy<typeof import("../runs/async.ts")>(
+      "../runs/async.ts",
+      import.meta.url,
+    );
     const receipt = await startAsync({ cfg, task, dryRun, force, overrides });
     return { exitCode: 0, data: receipt };
   }
@@ -50,7 +54,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
 
 async function liveLine(ui: Ui, task: string) {
   if (!ui.tty || !Deno.stderr.isTerminal() || ui.verbose > 0) return undefined;
-  const { LiveLine } = await import("../render/live.ts");
+  const { LiveLine } = await lazy<typeof import("../render/live.ts")>(
+    "../render/live.ts",
+    import.meta.url,
+  );
   const l = new LiveLine(`running ${task}`);
   return {
     output: (b: Uint8Array) => l.output(b),

@@ -6,6 +6,7 @@
 import { fromFileUrl, join, toFileUrl } from "../core/path.ts";
 import { DocketError, type ErrorJson, errorToJson } from "../core/errors.ts";
 import { nowIso } from "../core/ids.ts";
+import { lazy } from "../core/lazy.ts";
 import { isAlive, processStart, selfIdentity } from "../core/proc.ts";
 import type { RunStatus } from "../core/statuses.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
@@ -61,7 +62,10 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
   }
   const section: Record<string, unknown> = { ...task.config, ...o.overrides };
   if (Object.keys(o.overrides).length) {
-    const { validateSection } = await import("./validate_section.ts");
+    const { validateSection } = await lazy<typeof import("./validate_section.ts")>(
+      "./validate_section.ts",
+      import.meta.url,
+    );
     await validateSection(task, section);
   }
   if (task.source !== "command") {
@@ -250,7 +254,10 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     attempts: Math.min(attempt, retry + 1),
   });
   const row = p.store.getRun(p.runId)!;
-  const { fireHooks } = await import("./finalize.ts");
+  const { fireHooks } = await lazy<typeof import("./finalize.ts")>(
+    "./finalize.ts",
+    import.meta.url,
+  );
   await fireHooks(p, row);
   return p.store.getRun(p.runId)!;
 }

@@ -1,5 +1,6 @@
 /** After a run is recorded: hooks and notifications, exactly once per run, never changing it. */
 import type { RunRow } from "../core/store.ts";
+import { lazy } from "../core/lazy.ts";
 import { type Prepared, taskSecrets } from "./execute.ts";
 
 export async function fireHooks(p: Prepared, row: RunRow): Promise<void> {
@@ -7,7 +8,10 @@ export async function fireHooks(p: Prepared, row: RunRow): Promise<void> {
   const has = s.on_success !== undefined || s.on_failure !== undefined ||
     s.on_complete !== undefined || s.notify !== undefined;
   if (!has || row.dry_run) return;
-  const { runHooks, errorMessage } = await import("../notify/hooks.ts");
+  const { runHooks, errorMessage } = await lazy<typeof import("../notify/hooks.ts")>(
+    "../notify/hooks.ts",
+    import.meta.url,
+  );
   const outcome = {
     runId: row.run_id,
     taskName: row.task_name,
@@ -27,7 +31,10 @@ export async function fireHooks(p: Prepared, row: RunRow): Promise<void> {
   }
   const results = await runHooks(hookCfg, outcome, { secrets });
   if (notify) {
-    const { sendNotifications } = await import("../notify/notify.ts");
+    const { sendNotifications } = await lazy<typeof import("../notify/notify.ts")>(
+      "../notify/notify.ts",
+      import.meta.url,
+    );
     results.push(...await sendNotifications(notify, outcome, (k) => Deno.env.get(k)));
   }
   try {
