@@ -66,6 +66,25 @@ export const COMMANDS: CommandDef[] = [
     load: command("runs"),
   },
   {
+    name: "prune",
+    summary: "Remove finished runs beyond history.keep_runs/keep_days (rows, events, logs)",
+    args: [],
+    options: {
+      "dry-run": { type: "boolean", description: "List what would be removed; remove nothing" },
+      "keep-runs": {
+        type: "string",
+        value: "n",
+        description: "Keep at most n finished runs per task (default: history.keep_runs)",
+      },
+      "keep-days": {
+        type: "string",
+        value: "days",
+        description: "Remove runs that finished longer ago (default: history.keep_days)",
+      },
+    },
+    load: () => import("../commands/prune.ts"),
+  },
+  {
     name: "wait",
     summary: "Wait for a run to finish; prints its result and exits with its code",
     args: [{ name: "run_id", required: true, description: "Run id" }],
