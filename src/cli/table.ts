@@ -82,7 +82,7 @@ export const COMMANDS: CommandDef[] = [
         description: "Remove runs that finished longer ago (default: history.keep_days)",
       },
     },
-    load: () => import("../commands/prune.ts"),
+    load: command("prune"),
   },
   {
     name: "wait",

@@ -8,3 +8,40 @@ Deno.test("every command in the table loads a module with a run function", async
     if (mod.render !== undefined) assert.equal(typeof mod.render, "function", def.name);
   }
 });
+
+/**
+ * The modules Deno loads before main runs: static imports and literal dynamic imports,
+ * followed transitively (type-only imports and `typeof import()` queries are not loaded).
+ */
+function startupGraph(entry: URL): string[] {
+  const re =
+    /^\s*(?:import|export)\s+(?!type\s)[^;]*?\sfrom\s+"([^"]+)"|^\s*import\s+"([^"]+)"|(?<!typeof\s+)\bimport\(\s*"([^"]+)"\s*\)/gm;
+  const seen = new Set<string>();
+  const todo = [entry.href];
+  while (todo.length) {
+    const url = todo.pop()!;
+    if (seen.has(url)) continue;
+    seen.add(url);
+    if (!url.startsWith("file:")) continue;
+    const code = Deno.readTextFileSync(new URL(url))
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/^\s*\/\/.*$/gm, "");
+    for (const m of code.matchAll(re)) {
+      const spec = (m[1] ?? m[2] ?? m[3])!;
+      todo.push(spec.startsWith(".") ? new URL(spec, url).href : spec);
+    }
+  }
+  return [...seen];
+}
+
+Deno.test("main.ts's startup graph holds no command module and no npm package", () => {
+  // Deno loads every module reachable through literal imports, dynamic ones included, before
+  // main runs: a literal `import("../commands/x.ts")` costs every call. In the table use
+  // `load: command("x")`; elsewhere `lazy()` from core/lazy.ts.
+  const specs = startupGraph(new URL("../../main.ts", import.meta.url));
+  assert.ok(specs.some((s) => s.endsWith("/src/cli/table.ts")), specs.join(" "));
+  const heavy = specs.filter((s) =>
+    s.includes("/src/commands/") || s.includes("/src/config/validate") || !/^(file|node):/.test(s)
+  );
+  assert.deepEqual(heavy, [], `startup graph: ${specs.join(" ")}`);
+});
