@@ -18,8 +18,10 @@ import type { SqliteStore } from "../store/sqlite_store.ts";
 import { childEnv, deriveSandbox } from "../sandbox/permissions.ts";
 import { classifyDenial, type ResultFrame } from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
+import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { EventSink } from "./events.ts";
+import { LineSplitter } from "./line_splitter.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
 import {
   commandArgv,
@@ -70,8 +72,17 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
   }
   if (task.source !== "command") {
     assertSchema(task.name, task.schema, applySchemaDefaults(task.schema, taskOwnConfig(section)));
+    assertNoEscapingLinks(task.name, task.grants);
   }
-  Deno.mkdirSync(o.cfg.logs_dir, { recursive: true, mode: 0o700 });
+  try {
+    Deno.mkdirSync(o.cfg.logs_dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new DocketError(
+      "io_error",
+      `Cannot create logs_dir "${o.cfg.logs_dir}": ${(err as Error).message}`,
+      { hint: "Fix logs_dir in the config or its permissions (`docket doctor` checks it)" },
+    );
+  }
   const logPath = join(o.cfg.logs_dir, `${o.runId}.log`);
   const me = selfIdentity();
   if (!o.dryRun && !o.force) {
@@ -162,15 +173,30 @@ function num(v: unknown): number | null {
 /** Runs the attempts, records the result, fires hooks; returns the final row. */
 export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRow> {
   const started = p.startedMs;
-  const log = Deno.openSync(p.logPath, { create: true, append: true, mode: 0o600 });
+  // A log that cannot be written (full disk, removed dir) must not kill the run: the result
+  // still goes to SQLite, and its details say where the log stops and why.
+  let log: Deno.FsFile | undefined;
+  let logError: string | undefined;
+  let logged = 0;
+  try {
+    log = Deno.openSync(p.logPath, { create: true, append: true, mode: 0o600 });
+  } catch (err) {
+    logError = (err as Error).message;
+  }
   const secrets = taskSecrets(p);
   const masker = new StreamMasker(secrets);
   const emit = (b: Uint8Array) => {
     if (!b.length) return;
-    try {
-      log.writeSync(b);
-    } catch {
-      // a full disk must not kill the run: the result still goes to SQLite
+    if (log && logError === undefined) {
+      try {
+        for (let off = 0; off < b.length;) {
+          const n = log.writeSync(b.subarray(off));
+          off += n;
+          logged += n;
+        }
+      } catch (err) {
+        logError = (err as Error).message;
+      }
     }
     po.onOutput?.(b);
   };
@@ -237,10 +263,13 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
       };
     }
     emit(masker.flush());
-    log.close();
+    log?.close();
   }
   // ...nor the stored result, which hooks and notifications read.
   const o = maskDeep(outcome!, secrets);
+  if (logError !== undefined) {
+    o.details = { ...o.details, log_error: logError, log_bytes_written: logged };
+  }
   const status = o.status;
   const exitCode = exitCodeForStatus(status);
   p.store.finishRun(p.runId, {
@@ -518,6 +547,8 @@ function denied(permission: string, target: string | undefined, message: string)
         ? "Declare the program in exec"
         : permission === "sys"
         ? "Declare the API in sys"
+        : permission === "import"
+        ? "Fetching modules is network access: cache them first (deno cache), or declare network: true"
         : "Declare the permission the task needs",
       details: { permission, ...(target !== undefined ? { target } : {}) },
     },
@@ -579,9 +610,11 @@ async function attemptCommand(
   let fullSize = 0;
   let truncated = false;
   const dec = new TextDecoder();
-  let partial = "";
   let badLine: string | undefined;
   const streamJsonl = format === "jsonl";
+  const lines = new LineSplitter(PARSE_CAP, ingestLine, () => {
+    badLine ??= `a line longer than ${PARSE_CAP} bytes`;
+  });
   const cwd = p.section.cwd ? String(p.section.cwd) : undefined;
   const out = await runChild({ cmd: argv[0]!, args: argv.slice(1), env, ...(cwd ? { cwd } : {}) }, {
     ...limits(p.section),
@@ -592,23 +625,14 @@ async function attemptCommand(
     onStdout: (b) => {
       stdoutTail.push(b);
       if (!streamJsonl) {
+        if (format === "text") return; // nothing to parse: the tail is enough
         if (fullSize + b.length <= PARSE_CAP) {
           full.push(b.slice());
           fullSize += b.length;
         } else truncated = true;
         return;
       }
-      partial += dec.decode(b, { stream: true });
-      let nl: number;
-      while ((nl = partial.indexOf("\n")) >= 0) {
-        const line = partial.slice(0, nl);
-        partial = partial.slice(nl + 1);
-        ingestLine(line);
-      }
-      if (partial.length > PARSE_CAP) {
-        badLine ??= `a line longer than ${PARSE_CAP} bytes`;
-        partial = "";
-      }
+      lines.push(b);
     },
   });
   function ingestLine(line: string) {
@@ -623,7 +647,7 @@ async function attemptCommand(
       badLine ??= line.slice(0, 200);
     }
   }
-  if (streamJsonl && partial.trim()) ingestLine(partial);
+  if (streamJsonl) lines.end();
   if (out.killedBy) return killedOutcome(out.killedBy, p.section);
   if (out.spawnError) {
     return {
