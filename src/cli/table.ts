@@ -38,6 +38,10 @@ export const COMMANDS: CommandDef[] = [
       "dry-run": { type: "boolean", description: "Preview: no side effects (exit code 2)" },
       force: { type: "boolean", description: "Bypass the task's lock" },
       async: { type: "boolean", description: "Start in the background and return a receipt" },
+      audit: {
+        type: "boolean",
+        description: "Record what the task touched; report unused grants and a minimal declaration",
+      },
       set: {
         type: "string",
         multiple: true,
@@ -131,7 +135,7 @@ export const COMMANDS: CommandDef[] = [
     name: "__runner",
     summary: "Internal: performs an async run",
     args: [{ name: "run_id", required: true, description: "Run id" }],
-    options: {},
+    options: { audit: { type: "boolean", description: "Audit the run (run --audit --async)" } },
     hidden: true,
     load: command("runner"),
   },

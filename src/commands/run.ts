@@ -1,6 +1,7 @@
 /** `docket run <task>`: foreground (waits) or --async (returns a receipt at once). */
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { findTask } from "../registry/registry.ts";
+import { DocketError } from "../core/errors.ts";
 import { newRunId } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
@@ -15,12 +16,21 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const task = await findTask(cfg, input.args[0]!);
   const dryRun = input.opts["dry-run"] === true;
   const force = input.opts.force === true;
+  const audit = input.opts.audit === true;
+  if (audit && task.source === "command") {
+    throw new DocketError(
+      "not_supported",
+      `Cannot audit task "${task.name}": a type: command task is not Deno code, so Deno's ` +
+        "permission audit cannot see what it touches",
+      { hint: "Run it without --audit" },
+    );
+  }
   if (input.opts.async === true) {
     const { startAsync } = await lazy<typeof import("../runs/async.ts")>(
       "../runs/async.ts",
       import.meta.url,
     );
-    const receipt = await startAsync({ cfg, task, dryRun, force, overrides });
+    const receipt = await startAsync({ cfg, task, dryRun, force, overrides, audit });
     return { exitCode: 0, data: receipt };
   }
   const store = openStore(cfg);
@@ -34,6 +44,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       force,
       overrides,
       async: false,
+      audit,
     });
     const live = input.ui.json ? undefined : await liveLine(input.ui, task.name);
     const row = await performRun(prepared, {

@@ -22,9 +22,12 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     store.transfer(row.task_name, runId, me.pid, me.start);
     try {
       const task = await findTask(cfg, row.task_name);
-      const done = await performRun(resumePrepared({ cfg, task, store }, row), {
-        signal: input.signal,
-      });
+      const done = await performRun(
+        resumePrepared({ cfg, task, store, audit: input.opts.audit === true }, row),
+        {
+          signal: input.signal,
+        },
+      );
       return { exitCode: exitCodeForStatus(done.status), data: undefined };
     } catch (e) {
       const err = toDocketError(e);

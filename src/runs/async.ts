@@ -36,6 +36,7 @@ export async function startAsync(o: {
   dryRun: boolean;
   force: boolean;
   overrides: Record<string, unknown>;
+  audit?: boolean;
 }): Promise<Receipt> {
   const store = openStore(o.cfg);
   try {
@@ -43,7 +44,15 @@ export async function startAsync(o: {
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--no-prompt", MAIN, "__runner", p.runId],
+        args: [
+          "run",
+          "-A",
+          "--no-prompt",
+          MAIN,
+          "__runner",
+          p.runId,
+          ...(o.audit ? ["--audit"] : []),
+        ],
         stdin: "null",
         stdout: "null",
         stderr: "null",

@@ -19,6 +19,7 @@ import { childEnv, deriveSandbox } from "../sandbox/permissions.ts";
 import { classifyDenial, type ResultFrame } from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
+import type { Auditor } from "../sandbox/audit.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { EventSink } from "./events.ts";
 import { LineSplitter } from "./line_splitter.ts";
@@ -45,6 +46,8 @@ export interface PrepareOptions {
   force: boolean;
   overrides: Record<string, unknown>;
   async: boolean;
+  /** `run --audit`: record the child's permission checks and report drift in details.audit. */
+  audit?: boolean;
 }
 
 export interface Prepared extends PrepareOptions {
@@ -207,6 +210,10 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     const push = sink.push.bind(sink);
     sink.push = (e) => push(maskDeep(e, secrets)); // events are task output too
   }
+  const audit = p.audit && p.task.source !== "command"
+    ? await lazy<typeof import("../sandbox/audit.ts")>("../sandbox/audit.ts", import.meta.url)
+    : undefined;
+  const auditor = audit ? new audit.Auditor() : undefined;
   const retry = p.dryRun ? 0 : Number(p.section.retry ?? 0);
   const base = Number(p.section.backoff_base ?? 2);
   const cap = num(p.section.backoff_max);
@@ -220,7 +227,7 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
       }
       outcome = p.task.source === "command"
         ? await attemptCommand(p, po, attempt, writeLog, sink)
-        : await attemptDeno(p, po, attempt, writeLog, sink);
+        : await attemptDeno(p, po, attempt, writeLog, sink, auditor);
       if (outcome.status === "succeeded" || outcome.status === "dry_run") break;
       if (po.signal.aborted) {
         outcome = cancelledOutcome();
@@ -269,6 +276,16 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
   const o = maskDeep(outcome!, secrets);
   if (logError !== undefined) {
     o.details = { ...o.details, log_error: logError, log_bytes_written: logged };
+  }
+  if (audit && auditor) {
+    const modulePath = p.task.module!.startsWith("file:")
+      ? fromFileUrl(p.task.module!)
+      : p.task.module!;
+    const imports = await audit.importGraph(modulePath);
+    o.details = {
+      ...o.details,
+      audit: auditor.report({ grants: p.task.grants, modulePath, imports }),
+    };
   }
   const status = o.status;
   const exitCode = exitCodeForStatus(status);
@@ -393,6 +410,7 @@ async function attemptDeno(
   attempt: number,
   writeLog: (b: Uint8Array) => void,
   sink: EventSink,
+  auditor?: Auditor,
 ): Promise<AttemptOutcome> {
   const scratch = Deno.makeTempDirSync({ prefix: `docket-${p.runId}-` });
   const modulePath = p.task.module!.startsWith("file:")
@@ -413,6 +431,9 @@ async function attemptDeno(
     context,
     extra: { TMPDIR: scratch },
   });
+  // Outside the scratch dir, so the task cannot rewrite its own audit (cleared env: pass it).
+  const auditFile = join(p.cfg.logs_dir, `${p.runId}.${attempt}.audit.jsonl`);
+  if (auditor) env.DENO_AUDIT_PERMISSIONS = auditFile;
   const stdin = new TextEncoder().encode(JSON.stringify({
     module: toFileUrl(modulePath).href,
     config: applySchemaDefaults(p.task.schema, taskOwnConfig(p.section)),
@@ -464,6 +485,7 @@ async function attemptDeno(
     } catch {
       // already gone
     }
+    await auditor?.collect(auditFile, scratch);
   }
   if (out.killedBy) return killedOutcome(out.killedBy, p.section);
   if (out.spawnError) {
