@@ -16,6 +16,15 @@ export function isRunId(s: string): boolean {
   return RUN_ID_RE.test(s);
 }
 
+let lastMs = NaN;
+let lastIso = "";
+
+/** Now, UTC ISO-8601 with ms and `Z`; formatted once per ms (ingestion calls it per line). */
 export function nowIso(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
