@@ -23,6 +23,14 @@ export class LineSplitter {
     while (true) {
       const nl = b.indexOf(0x0a, start);
       const end = nl < 0 ? b.length : nl;
+      if (
+        nl >= 0 && end > start && this.#size === 0 && !this.#skipping && end - start <= this.#cap
+      ) {
+        // The common case, a whole line inside one chunk: decoded in place, no copy.
+        this.#onLine(this.#dec.decode(b.subarray(start, end)));
+        start = nl + 1;
+        continue;
+      }
       if (!this.#skipping && end > start) {
         if (this.#size + (end - start) > this.#cap) {
           this.#skipping = true;
