@@ -3,8 +3,9 @@
  * in the same run — B (`deno run -A` of an empty file: Deno's floor) and P (python3 importing
  * what the Python original imports: its floor). Prints a table, writes bench/results.json.
  *
- * BENCH_ROUNDS (default 21) sets the kept rounds of the latency figures, BENCH_WARMUP (3) the
- * discarded ones. Not a test: nothing here fails on a slow machine.
+ * BENCH_ROUNDS (default 31) sets the kept rounds of the latency figures, BENCH_WARMUP (3) the
+ * discarded ones, BENCH_EVENT_REPS (5) the runs of the event figure. Homes live in
+ * bench/work/ (gitignored), rebuilt on every run. Not a test: nothing fails on a slow host.
  */
 import { BASE_ENV, clean, denoRun, type Home, ROOT, WORK } from "./homes.ts";
 import {
@@ -18,11 +19,11 @@ import {
 } from "./measure.ts";
 import { buildHomes } from "./setup.ts";
 import { concurrentFigure, eventsFigure } from "./load.ts";
-import { type LatencyFigure, latencyRows, machine, table } from "./report.ts";
+import { type LatencyFigure, latencyRows, loadavg, machine, table } from "./report.ts";
 
-const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 21);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 31);
 const WARMUP = Number(Deno.env.get("BENCH_WARMUP") ?? 3);
-const EVENT_REPS = Number(Deno.env.get("BENCH_EVENT_REPS") ?? 3);
+const EVENT_REPS = Number(Deno.env.get("BENCH_EVENT_REPS") ?? 5);
 
 const log = (s: string) => console.error(s);
 
@@ -160,6 +161,10 @@ async function main(): Promise<void> {
     machine: m,
     rounds: ROUNDS,
     warmup: WARMUP,
+    method: "Wall time of each command from spawn (Deno.Command, stdout/stderr piped, env " +
+      "cleared but for the caller's minus DOCKET_*) to exit; the commands run round-robin, " +
+      "one at a time, so B, P and every figure see the same host; medians of the kept " +
+      "rounds. docket is `deno run -A main.ts` from the repo root.",
     baselines: {
       B: { command: "deno run -A bench/work/empty.ts", median_ms: round(B), samples_ms: b.samples },
       P: {
@@ -176,6 +181,7 @@ async function main(): Promise<void> {
     concurrent: cc,
     setup: h.fill,
     total_seconds: total,
+    loadavg_at_end: loadavg(),
     table: text,
   };
   Deno.writeTextFileSync(`${ROOT}/bench/results.json`, JSON.stringify(results, null, 2) + "\n");

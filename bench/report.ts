@@ -9,6 +9,16 @@ export interface Machine {
   python: string;
   kernel: string;
   date: string;
+  /** /proc/loadavg when the bench started: other work on the host skews every figure. */
+  loadavg: string;
+}
+
+export function loadavg(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
 }
 
 async function output(cmd: string, args: string[]): Promise<string> {
@@ -34,6 +44,7 @@ export async function machine(): Promise<Machine> {
     python: await output("python3", ["--version"]),
     kernel: `${Deno.build.os} ${Deno.osRelease()} ${Deno.build.arch}`,
     date: new Date().toISOString(),
+    loadavg: loadavg(),
   };
 }
 
@@ -95,6 +106,7 @@ export function table(
   const head = [
     `docket bench — ${m.date}`,
     `machine: ${m.nproc} × ${m.cpu}; ${m.kernel}; ${m.deno}; ${m.python}`,
+    `load average at start: ${m.loadavg}`,
     `B = deno run -A empty.ts: ${round(base.b)} ms   ` +
     `P = python3 -c "import click, yaml, sqlite3, json, subprocess": ${round(base.p)} ms`,
     "",
