@@ -144,8 +144,8 @@ async function main(): Promise<void> {
       fig("4", "runs --limit 50 (1,000,000 runs)", "runs_1m", 2),
       fig("5", "run --async receipt", "async", 2.5),
     ],
-    B,
-    P,
+    b.samples,
+    p.samples,
   );
 
   log(`events: ${EVENT_REPS} runs of a task printing JSONL`);

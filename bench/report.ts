@@ -70,18 +70,24 @@ export interface LatencyRow {
   note?: string;
 }
 
-export function latencyRows(figs: LatencyFigure[], b: number, p: number): LatencyRow[] {
+/**
+ * × B and × P are medians of per-round ratios: each figure's sample divided by the baseline
+ * sample of the same round (taken moments apart), so load that drifts during the run cancels.
+ */
+export function latencyRows(figs: LatencyFigure[], b: number[], p: number[]): LatencyRow[] {
+  const ratio = (xs: number[], base: number[]) =>
+    round(median(xs.map((x, i) => x / (base[i] ?? median(base)))), 2);
   return figs.map((f) => {
-    const m = f.samples_ms.length && !f.error ? median(f.samples_ms) : null;
-    const xb = m === null ? null : round(m / b, 2);
+    const ok = f.samples_ms.length > 0 && !f.error;
+    const xb = ok ? ratio(f.samples_ms, b) : null;
     return {
       id: f.id,
       figure: f.figure,
       runs: f.samples_ms.length,
-      median_ms: m === null ? null : round(m),
-      mad_ms: m === null ? null : round(mad(f.samples_ms)),
+      median_ms: ok ? round(median(f.samples_ms)) : null,
+      mad_ms: ok ? round(mad(f.samples_ms)) : null,
       x_b: xb,
-      x_p: m === null ? null : round(m / p, 2),
+      x_p: ok ? ratio(f.samples_ms, p) : null,
       target: f.target_x_b ? `≤ ${f.target_x_b} × B` : "-",
       met: f.target_x_b && xb !== null ? xb <= f.target_x_b : null,
       ...(f.error ? { note: `not available: ${f.error}` } : {}),
@@ -109,6 +115,7 @@ export function table(
     `load average at start: ${m.loadavg}`,
     `B = deno run -A empty.ts: ${round(base.b)} ms   ` +
     `P = python3 -c "import click, yaml, sqlite3, json, subprocess": ${round(base.p)} ms`,
+    "× B, × P: median of per-round ratios (each sample / the baseline run moments before)",
     "",
   ];
   const lat = [["#", "figure", "median", "× B", "× P", "target", "met"]];
