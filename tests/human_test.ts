@@ -46,3 +46,33 @@ Deno.test("on a TTY: colour and relative times, and none with NO_COLOR", {
     assert.ok(!plain.includes("\x1b["), "NO_COLOR disables colour on a TTY");
   });
 });
+
+Deno.test("a reader that closes stdout early (| head) gets no stack trace", async () => {
+  await withHome(async (h) => {
+    for (let i = 0; i < 120; i++) {
+      h.task(
+        `t${i}`,
+        `{ description: "task ${i} ${"x".repeat(200)}", run: () => ({ ok: true, summary: "" }) }`,
+      );
+    }
+    const out = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `"${Deno.execPath()}" run -A "${MAIN}" --json capabilities | head -c 20 >/dev/null; echo "rc=\${PIPESTATUS:-0}"`,
+      ],
+      env: h.env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.ok(!/BrokenPipe|Uncaught|    at /.test(stderr), stderr);
+  });
+});
+
+Deno.test("--json output is compact when piped and still one document", async () => {
+  await withHome(async (h) => {
+    const r = await h.run(["--json", "status"]);
+    assert.equal(r.stdout.trim().split("\n").length, 1);
+    assert.equal(r.json.ok, true);
+  });
+});

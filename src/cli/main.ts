@@ -12,17 +12,33 @@ import { lazy } from "../core/lazy.ts";
 const enc = new TextEncoder();
 const help = () => lazy<typeof import("./help.ts")>("./help.ts", import.meta.url);
 
+/** Thrown when the reader of stdout went away (`docket … | head`): stop quietly. */
+class StdoutClosed extends Error {}
+let stdoutClosed = false;
+
 function out(s: string): void {
-  const b = enc.encode(s.endsWith("\n") ? s : s + "\n");
-  let off = 0;
-  while (off < b.length) off += Deno.stdout.writeSync(b.subarray(off));
+  raw(s.endsWith("\n") ? s : s + "\n");
 }
 
 /** Writes text as-is (follow streams carry their own newlines). */
 function raw(s: string): void {
+  if (stdoutClosed) throw new StdoutClosed();
   const b = enc.encode(s);
   let off = 0;
-  while (off < b.length) off += Deno.stdout.writeSync(b.subarray(off));
+  try {
+    while (off < b.length) off += Deno.stdout.writeSync(b.subarray(off));
+  } catch (e) {
+    if (e instanceof Deno.errors.BrokenPipe) {
+      stdoutClosed = true;
+      throw new StdoutClosed();
+    }
+    throw e;
+  }
+}
+
+/** One JSON document: indented for a person at a terminal, compact when piped. */
+function json(v: unknown, tty: boolean): string {
+  return tty ? JSON.stringify(v, null, 2) : JSON.stringify(v);
 }
 
 function err(s: string): void {
@@ -106,7 +122,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await dispatch(def, g.rest.slice(1), ui);
   } catch (e) {
-    return reportError(toDocketError(e), ui);
+    if (e instanceof StdoutClosed) return 0;
+    try {
+      return reportError(toDocketError(e), ui);
+    } catch (again) {
+      if (again instanceof StdoutClosed) return exitCodeFor(toDocketError(e).kind);
+      throw again;
+    }
   }
 }
 
@@ -176,7 +198,7 @@ async function dispatch(def: CommandDef, args: string[], ui: Ui): Promise<number
       }
     }
     if (res.data !== undefined) {
-      if (ui.json) out(JSON.stringify(res.data, null, 2));
+      if (ui.json) out(json(res.data, ui.tty));
       else if (mod.render) {
         const text = mod.render(res.data, ui);
         if (text) out(text);
@@ -190,7 +212,7 @@ async function dispatch(def: CommandDef, args: string[], ui: Ui): Promise<number
 
 function reportError(e: DocketError, ui: Ui): number {
   if (ui.json) {
-    out(JSON.stringify({ ok: false, error: errorToJson(e) }, null, 2));
+    out(json({ ok: false, error: errorToJson(e) }, ui.tty));
   } else {
     const red = ui.color && Deno.stderr.isTerminal() ? (s: string) => `\x1b[31m${s}\x1b[0m` : (
       s: string,
