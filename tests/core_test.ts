@@ -281,3 +281,33 @@ Deno.test("command task dry run without dry_run_args previews and executes nothi
     assert.ok(!exists(marker));
   });
 });
+
+Deno.test("a zod schema in a TS task: exported as JSON Schema, checked in the sandbox before run", async () => {
+  await withHome(async (h) => {
+    const marker = `${h.dir}/ran`;
+    Deno.writeTextFileSync(
+      `${h.dir}/tasks/zt.ts`,
+      `import { z } from "npm:zod@^4.6.7";
+export default {
+  description: "zod schema task",
+  destructive: true,
+  writes: [${JSON.stringify(marker)}],
+  schema: z.object({ who: z.string(), n: z.number().int().default(1) }),
+  run(config: { who: string; n: number }) {
+    Deno.writeTextFileSync(${JSON.stringify(marker)}, "x");
+    return { ok: true, summary: "hi " + config.who + " x" + config.n };
+  },
+};
+`,
+    );
+    const d = await h.run(["--json", "describe", "zt"]);
+    assert.equal(d.json.task.schema.type, "object");
+    assert.deepEqual(d.json.task.schema.required, ["who"]);
+    const bad = await h.run(["--json", "run", "zt"]);
+    assert.equal(bad.json.error.kind, "schema_invalid");
+    assert.match(bad.json.error.message, /who/);
+    assert.ok(!exists(marker), "run() must not have started");
+    const good = await h.run(["--json", "run", "zt", "--set", "who=ann"]);
+    assert.equal(good.json.summary, "hi ann x1");
+  });
+});
