@@ -5,7 +5,7 @@ import { DocketError } from "../core/errors.ts";
 import { newRunId } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
-import { openStore, runJson } from "./common.ts";
+import { openStore, runJson, sandboxOf } from "./common.ts";
 import { parseSetArgs } from "../runs/overrides.ts";
 import { performRun, prepareRun } from "../runs/execute.ts";
 import { duration, paint, statusText } from "../render/ui.ts";
@@ -46,6 +46,15 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       async: false,
       audit,
     });
+    if (input.ui.verbose > 0) {
+      const sb = sandboxOf(task);
+      const how = task.source === "command"
+        ? "command task (environment filter only)"
+        : `deno run ${sb.deno_flags.join(" ")}`;
+      Deno.stderr.writeSync(
+        new TextEncoder().encode(`[docket] run ${prepared.runId} of ${task.name}: ${how}\n`),
+      );
+    }
     const live = input.ui.json ? undefined : await liveLine(input.ui, task.name);
     const row = await performRun(prepared, {
       signal: input.signal,
