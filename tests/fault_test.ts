@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { type Home, until, withHome } from "./helpers.ts";
+import { type Home, pidAlive, until, withHome } from "./helpers.ts";
 
 const STACK = /\n\s+at .*:\d+/;
 
@@ -30,16 +30,6 @@ function rmIf(path: string): void {
     Deno.removeSync(path);
   } catch {
     // not there
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
   }
 }
 

@@ -137,3 +137,32 @@ export function exists(p: string): boolean {
     return false;
   }
 }
+
+/** Whether a process is alive (zombies count as dead: PID 1 here reaps orphans late). */
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until a file a task writes exists with content, and returns that content. */
+export async function fileWritten(path: string, ms = 10000, lines = 1): Promise<string> {
+  let text = "";
+  await until(
+    () => {
+      try {
+        text = Deno.readTextFileSync(path).trim();
+        return text.length > 0 && text.split("\n").length >= lines;
+      } catch {
+        return false;
+      }
+    },
+    ms,
+    `${path} to be written`,
+  );
+  return text;
+}

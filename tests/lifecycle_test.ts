@@ -1,16 +1,6 @@
 /** Run lifecycle through the real CLI: async receipts, follow, wait, cancel, lost, locks, retry. */
 import assert from "node:assert/strict";
-import { type Home, until, withHome } from "./helpers.ts";
-
-function pidAlive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
+import { fileWritten, type Home, pidAlive, until, withHome } from "./helpers.ts";
 
 async function startAsync(h: Home, task: string, extra: string[] = []) {
   const r = await h.run(["--json", "run", task, "--async", ...extra]);
@@ -122,18 +112,7 @@ Deno.test("cancel kills a task that ignores SIGTERM and its shell's grandchildre
     kill_grace_seconds: 1
 `);
     const r = await startAsync(h, "stubborn");
-    await until(
-      () => {
-        try {
-          return Deno.readTextFileSync(pids).trim().split("\n").length === 3;
-        } catch {
-          return false;
-        }
-      },
-      10000,
-      "pids file",
-    );
-    const ps = Deno.readTextFileSync(pids).trim().split("\n").map(Number);
+    const ps = (await fileWritten(pids, 10000, 3)).split("\n").map(Number);
     assert.ok(ps.every(pidAlive));
     const c = await h.run(["--json", "cancel", r.run_id]);
     assert.equal(c.code, 0, c.stdout);
@@ -151,18 +130,7 @@ Deno.test("kill -9 of the runner: the run becomes lost on the next read and wait
       `tasks:\n  victim:\n    type: command\n    command: ["sh", "-c", "echo $$ > ${pidf}; sleep 300"]\n`,
     );
     const r = await startAsync(h, "victim");
-    await until(
-      () => {
-        try {
-          return Deno.readTextFileSync(pidf).trim().length > 0;
-        } catch {
-          return false;
-        }
-      },
-      10000,
-      "task started",
-    );
-    const taskPid = Number(Deno.readTextFileSync(pidf));
+    const taskPid = Number(await fileWritten(pidf));
     Deno.kill(r.pid, "SIGKILL");
     await until(() => !pidAlive(r.pid), 5000, "runner dead");
     const w = await h.run(["--json", "wait", r.run_id, "--timeout", "10"]);
@@ -282,18 +250,7 @@ Deno.test("SIGTERM to a foreground run stops the task's process group and record
       `tasks:\n  fg:\n    type: command\n    command: ["sh", "-c", "echo $$ > ${pidf}; sleep 300"]\n    kill_grace_seconds: 1\n`,
     );
     const child = h.spawn(["--json", "run", "fg"]);
-    await until(
-      () => {
-        try {
-          return Deno.readTextFileSync(pidf).trim().length > 0;
-        } catch {
-          return false;
-        }
-      },
-      10000,
-      "task started",
-    );
-    const taskPid = Number(Deno.readTextFileSync(pidf));
+    const taskPid = Number(await fileWritten(pidf));
     child.kill("SIGTERM");
     const out = await child.output();
     const doc = JSON.parse(new TextDecoder().decode(out.stdout));
