@@ -24,6 +24,8 @@ export interface TaskInfo {
   schema: Record<string, unknown>;
   standardSchema: boolean;
   grants: TaskGrants;
+  /** Grants this task would get with another config section (to vet per-run overrides). */
+  regrant: (section: TaskSection) => TaskGrants;
   /** The task's resolved config: module defaults under the config section. */
   config: TaskSection;
   hasDryRun: boolean;
@@ -77,6 +79,22 @@ export function dropinFiles(tasksDir: string): string[] {
   return out.sort();
 }
 
+/** Grants from the module's declarations, its config-dependent `grantsFor`, and the section. */
+function grantsOf(meta: ModuleMeta, section: TaskSection): TaskGrants {
+  const grants: TaskGrants = {};
+  for (const k of GRANT_KEYS) {
+    const v = section[k] ?? meta[k];
+    if (v !== undefined) (grants as Record<string, unknown>)[k] = v;
+  }
+  if (meta.grantsFor) {
+    const extra = meta.grantsFor({ ...(meta.defaults ?? {}), ...section });
+    for (const [k, v] of Object.entries(extra)) {
+      if (section[k] === undefined && v !== undefined) (grants as Record<string, unknown>)[k] = v;
+    }
+  }
+  return grants;
+}
+
 function build(
   name: string,
   source: TaskSource,
@@ -86,17 +104,7 @@ function build(
   loadError: ErrorJson | null,
 ): TaskInfo {
   const config: TaskSection = { ...(meta.defaults ?? {}), ...section };
-  const grants: TaskGrants = {};
-  for (const k of GRANT_KEYS) {
-    const v = section[k] ?? meta[k];
-    if (v !== undefined) (grants as Record<string, unknown>)[k] = v;
-  }
-  if (meta.grantsFor) {
-    const extra = meta.grantsFor(config);
-    for (const [k, v] of Object.entries(extra)) {
-      if (section[k] === undefined && v !== undefined) (grants as Record<string, unknown>)[k] = v;
-    }
-  }
+  const grants = grantsOf(meta, section);
   const schema = (section.schema as Record<string, unknown> | undefined) ?? meta.schema ?? {};
   return {
     name,
@@ -108,6 +116,7 @@ function build(
     schema,
     standardSchema: meta.standard_schema === true && section.schema === undefined,
     grants,
+    regrant: (sec) => grantsOf(meta, sec),
     config,
     hasDryRun: source === "command"
       ? section.dry_run_args !== undefined || section.dry_run_command !== undefined

@@ -72,6 +72,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
       import.meta.url,
     );
     await validateSection(task, section);
+    assertSameGrants(task, section, o.overrides);
   }
   if (task.source !== "command") {
     assertSchema(task.name, task.schema, applySchemaDefaults(task.schema, taskOwnConfig(section)));
@@ -738,4 +739,28 @@ async function attemptCommand(
 /** Exported for the runner: the identity of a process, for lock transfer. */
 export function identity(pid: number): { pid: number; start: string } {
   return { pid, start: processStart(pid)?.start ?? "" };
+}
+
+/**
+ * A per-run override must not change what the sandbox allows: built-in tasks derive grants
+ * from their config (the tool, its destination), so an override that would change them is
+ * refused rather than run with grants computed for another config.
+ */
+function assertSameGrants(
+  task: TaskInfo,
+  section: Record<string, unknown>,
+  overrides: Record<string, unknown>,
+): void {
+  const before = JSON.stringify(task.regrant(task.config));
+  const after = JSON.stringify(task.regrant(section));
+  if (before === after) return;
+  throw new DocketError(
+    "usage",
+    `Cannot apply --set ${Object.keys(overrides).join(", ")} to task "${task.name}": ` +
+      "it would change the task's sandbox grants",
+    {
+      hint: "Change it in the config file instead (the operator's decision, not a run's)",
+      details: { before: JSON.parse(before), after: JSON.parse(after) },
+    },
+  );
 }

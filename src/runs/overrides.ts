@@ -10,7 +10,12 @@ const SETTABLE_SHARED = new Set([
   "backoff_base",
   "backoff_max",
 ]);
-const LOCKED = new Set<string>([...SHARED_KEYS, ...COMMAND_KEYS]);
+/**
+ * Built-in keys that hand arguments or binaries to programs started outside Deno's sandbox
+ * (an `exec` grant): a run may not change them.
+ */
+const EXEC_KEYS = ["extra_args", "hbackup_bin", "excludes"];
+const LOCKED = new Set<string>([...SHARED_KEYS, ...COMMAND_KEYS, ...EXEC_KEYS]);
 
 export function parseSetArgs(pairs: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
