@@ -285,3 +285,46 @@ Deno.test("20 concurrent async runs of 20 tasks are all recorded, no database is
     }
   });
 });
+
+Deno.test("cancel right after run --async records cancelled, never lost", async () => {
+  await withHome(async (h) => {
+    h.config(`tasks:\n  slow:\n    type: command\n    command: ["sleep", "30"]\n`);
+    for (let i = 0; i < 3; i++) {
+      const r = await startAsync(h, "slow");
+      const c = await h.run(["--json", "cancel", r.run_id]);
+      assert.equal(c.json.status, "cancelled", JSON.stringify(c.json));
+      assert.equal(c.json.ok, true);
+      assert.equal(c.code, 0);
+    }
+  });
+});
+
+Deno.test("lost-run cleanup never signals a process group that is not the task's", async () => {
+  await withHome(async (h) => {
+    h.config(`tasks:\n  t:\n    type: command\n    command: ["true"]\n`);
+    await h.run(["--json", "run", "t"]); // creates the state DB
+    // An unrelated process group whose leader's pid the dead run claims as its task.
+    const bystander = new Deno.Command("setsid", { args: ["sleep", "60"], stdout: "null" })
+      .spawn();
+    try {
+      await until(() => pidAlive(bystander.pid), 5000, "bystander started");
+      const { DatabaseSync } = await import("node:sqlite");
+      const db = new DatabaseSync(h.stateDb);
+      db.prepare(
+        `INSERT INTO runs (run_id, task_name, status, started_at, runner_pid, runner_start,
+           task_pid, task_start) VALUES (?, 't', 'running', ?, 999999, '1', ?, '1')`,
+      ).run("20260101T000000000000Z-deadbeef", new Date().toISOString(), bystander.pid);
+      db.close();
+      const st = await h.run(["--json", "status", "--run-id", "20260101T000000000000Z-deadbeef"]);
+      assert.equal(st.json.run.status, "lost");
+      assert.ok(pidAlive(bystander.pid), "the unrelated process must survive");
+    } finally {
+      try {
+        bystander.kill("SIGKILL");
+      } catch {
+        // already gone (the assertion above says why)
+      }
+      await bystander.status;
+    }
+  });
+});

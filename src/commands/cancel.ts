@@ -5,7 +5,13 @@
  */
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { nowIso } from "../core/ids.ts";
-import { groupMembers, isAlive, killGroup, signalGroup } from "../core/proc.ts";
+import {
+  isAlive,
+  killGroup,
+  killTaskLeftovers,
+  signalGroup,
+  taskGroupMembers,
+} from "../core/proc.ts";
 import { exitCodeForStatus, isTerminal } from "../core/statuses.ts";
 import { DocketError } from "../core/errors.ts";
 import { openStore, runJson } from "./common.ts";
@@ -24,11 +30,19 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     if (isTerminal(r.status)) {
       return {
         exitCode: 0,
-        data: { ...runJson(r), cancelled: false, note: `Run already finished (${r.status})` },
+        data: {
+          ...runJson(r),
+          ok: true,
+          cancelled: false,
+          note: `Run already finished (${r.status})`,
+        },
       };
     }
     const section = cfg.tasks[r.task_name] ?? {};
     const graceMs = (grace ?? Number(section.kill_grace_seconds ?? 5)) * 1000;
+    // Recorded first: a runner that dies of the signal before it can record anything (it
+    // was still starting) is then `cancelled`, not `lost`.
+    store.requestCancel(runId, nowIso());
     const runnerAlive = isAlive(r.runner_pid, r.runner_start);
     if (runnerAlive) {
       try {
@@ -52,7 +66,11 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
         if (r.async) signalGroup(r.runner_pid, "SIGKILL");
         else Deno.kill(r.runner_pid, "SIGKILL");
       }
-      if (r.task_pid && groupMembers(r.task_pid).length) await killGroup(r.task_pid, graceMs);
+      if (r.task_pid && taskGroupMembers(r.task_pid, r.task_start).length) {
+        // The leader is still our task: the normal TERM → grace → KILL of its group.
+        if (isAlive(r.task_pid, r.task_start)) await killGroup(r.task_pid, graceMs);
+        else killTaskLeftovers(r.task_pid, r.task_start);
+      }
     }
     r = getRunOrThrow(store, runId);
     if (!isTerminal(r.status)) {
@@ -70,7 +88,12 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     }
     return {
       exitCode: r.status === "cancelled" ? 0 : exitCodeForStatus(r.status),
-      data: { ...runJson(r), cancelled: r.status === "cancelled" },
+      // `ok` here says whether the run is stopped as asked (or had ended well on its own).
+      data: {
+        ...runJson(r),
+        ok: r.status === "cancelled" || exitCodeForStatus(r.status) === 0,
+        cancelled: r.status === "cancelled",
+      },
     };
   } finally {
     store.close();

@@ -17,6 +17,20 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     if (!row || (row.status !== "running" && row.status !== "queued")) {
       throw new DocketError("run_not_found", `No active run "${runId}" to perform`);
     }
+    if (row.cancel_requested_at !== null || input.signal.aborted) {
+      // Cancelled before the runner got going: record it, run nothing.
+      store.finishRun(runId, {
+        status: "cancelled",
+        exit_code: 1,
+        summary: "Run was cancelled before it started",
+        details: {},
+        error: { kind: "cancelled", message: "Run was cancelled before it started" },
+        finished_at: nowIso(),
+        duration_ms: Date.now() - Date.parse(row.started_at),
+        attempts: 0,
+      });
+      return { exitCode: 1, data: undefined };
+    }
     const me = selfIdentity();
     store.setRunner(runId, { runner_pid: me.pid, runner_start: me.start });
     store.transfer(row.task_name, runId, me.pid, me.start);

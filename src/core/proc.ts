@@ -92,3 +92,28 @@ export async function killGroup(pgid: number, graceMs: number): Promise<"term" |
   }
   return "kill";
 }
+
+/**
+ * The live processes of a task's process group, but only while the group's leader is still
+ * the recorded task process (same pid and start time). A reused pid never matches, so an
+ * unrelated group is left alone; the price is that members left behind by a task whose own
+ * process already ended are not found here (they were in its group when it ended, and the
+ * runner kills its group then).
+ */
+export function taskGroupMembers(pgid: number, start: string | null): number[] {
+  if (!start || !isAlive(pgid, start)) return [];
+  return groupMembers(pgid);
+}
+
+/** SIGKILLs what is left of a dead run's task (see taskGroupMembers). */
+export function killTaskLeftovers(pgid: number, start: string | null): number {
+  const members = taskGroupMembers(pgid, start);
+  for (const m of members) {
+    try {
+      Deno.kill(m, "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return members.length;
+}

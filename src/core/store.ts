@@ -25,6 +25,10 @@ export interface RunRow {
   runner_pid: number | null;
   runner_start: string | null;
   task_pid: number | null;
+  /** Start time of the task process (clock ticks since boot), with task_pid its identity. */
+  task_start: string | null;
+  /** Set by `cancel` before it signals the runner. */
+  cancel_requested_at: string | null;
   log_path: string | null;
   overrides: Record<string, unknown>;
   hooks: HookRecord[];
@@ -74,7 +78,10 @@ export interface RunStore {
   setRunner(
     runId: string,
     fields: Partial<
-      Pick<RunRow, "runner_pid" | "runner_start" | "task_pid" | "attempts" | "status">
+      Pick<
+        RunRow,
+        "runner_pid" | "runner_start" | "task_pid" | "task_start" | "attempts" | "status"
+      >
     >,
   ): void;
   /** With `onlyIf`, records only while the run still has that runner; returns whether it did. */

@@ -130,6 +130,8 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     runner_pid: me.pid,
     runner_start: me.start,
     task_pid: null,
+    task_start: null,
+    cancel_requested_at: null,
     log_path: logPath,
     overrides: o.overrides,
     hooks: [],
@@ -459,7 +461,7 @@ async function attemptDeno(
       log: writeLog,
       nonce,
       signal: po.signal,
-      onStart: (pid) => p.store.setRunner(p.runId, { task_pid: pid }),
+      onStart: (pid) => recordTask(p, pid),
       onStderr: (b) => stderr.push(b),
       onFrame: (kind, json) => {
         if (kind !== "E") return;
@@ -643,7 +645,7 @@ async function attemptCommand(
     ...limits(p.section),
     log: writeLog,
     signal: po.signal,
-    onStart: (pid) => p.store.setRunner(p.runId, { task_pid: pid }),
+    onStart: (pid) => recordTask(p, pid),
     onStderr: (b) => stderrTail.push(b),
     onStdout: (b) => {
       stdoutTail.push(b);
@@ -763,4 +765,9 @@ function assertSameGrants(
       details: { before: JSON.parse(before), after: JSON.parse(after) },
     },
   );
+}
+
+/** Records the task process (pid + start time) so lost-run cleanup can tell it from a reuse. */
+function recordTask(p: Prepared, pid: number): void {
+  p.store.setRunner(p.runId, { task_pid: pid, task_start: processStart(pid)?.start ?? null });
 }

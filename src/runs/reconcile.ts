@@ -4,7 +4,7 @@
  * does not keep a dead run alive. Orphaned task process groups are killed.
  */
 import { nowIso } from "../core/ids.ts";
-import { groupMembers, isAlive, signalGroup } from "../core/proc.ts";
+import { isAlive, killTaskLeftovers } from "../core/proc.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 
 export function reconcile(store: SqliteStore): number {
@@ -14,22 +14,33 @@ export function reconcile(store: SqliteStore): number {
     if (r.runner_pid === null && Date.now() - Date.parse(r.started_at) < 60_000) continue;
     // Conditional on the runner read above: a launcher may have handed the run to its
     // runner since (measured: 3 of 50 concurrent async runs were wrongly marked lost).
+    const cancelled = r.cancel_requested_at !== null;
     const marked = store.finishRun(r.run_id, {
-      status: "lost",
-      exit_code: 1,
-      summary: "The process running this task died before recording a result",
-      details: { runner_pid: r.runner_pid },
-      error: {
-        kind: "lost",
-        message: `Runner process ${r.runner_pid ?? "(none)"} is gone and left no result`,
-        hint: "It was killed (kill -9, OOM, reboot); check the log, then run the task again",
-      },
+      ...(cancelled
+        ? {
+          status: "cancelled" as const,
+          exit_code: 1,
+          summary: "Run was cancelled (its runner ended before it could record the result)",
+          details: { runner_pid: r.runner_pid, cancel_requested_at: r.cancel_requested_at },
+          error: { kind: "cancelled" as const, message: "Run was cancelled" },
+        }
+        : {
+          status: "lost" as const,
+          exit_code: 1,
+          summary: "The process running this task died before recording a result",
+          details: { runner_pid: r.runner_pid },
+          error: {
+            kind: "lost" as const,
+            message: `Runner process ${r.runner_pid ?? "(none)"} is gone and left no result`,
+            hint: "It was killed (kill -9, OOM, reboot); check the log, then run the task again",
+          },
+        }),
       finished_at: nowIso(),
       duration_ms: Date.now() - Date.parse(r.started_at),
       attempts: r.attempts,
     }, { runner_pid: r.runner_pid, runner_start: r.runner_start });
     if (!marked) continue;
-    if (r.task_pid && groupMembers(r.task_pid).length) signalGroup(r.task_pid, "SIGKILL");
+    if (r.task_pid) killTaskLeftovers(r.task_pid, r.task_start);
     n++;
   }
   return n;

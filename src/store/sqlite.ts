@@ -50,6 +50,11 @@ const MIGRATIONS: string[] = [
      pid_start TEXT NOT NULL,
      acquired_at TEXT NOT NULL
    );`,
+  // v2: the task process's start time, so a dead run's task group is only signalled while
+  // its leader is still that process (pids are reused).
+  // and when a cancel was asked for, so a runner that dies of it is `cancelled`, not `lost`.
+  `ALTER TABLE runs ADD COLUMN task_start TEXT;
+   ALTER TABLE runs ADD COLUMN cancel_requested_at TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

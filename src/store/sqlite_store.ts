@@ -36,6 +36,8 @@ function toRun(r: Row): RunRow {
     runner_pid: r.runner_pid as number | null,
     runner_start: r.runner_start as string | null,
     task_pid: r.task_pid as number | null,
+    task_start: (r.task_start as string | null) ?? null,
+    cancel_requested_at: (r.cancel_requested_at as string | null) ?? null,
     log_path: r.log_path as string | null,
     overrides: JSON.parse(r.overrides_json as string),
     hooks: JSON.parse(r.hooks_json as string),
@@ -101,7 +103,12 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
 
   setRunner(
     runId: string,
-    f: Partial<Pick<RunRow, "runner_pid" | "runner_start" | "task_pid" | "attempts" | "status">>,
+    f: Partial<
+      Pick<
+        RunRow,
+        "runner_pid" | "runner_start" | "task_pid" | "task_start" | "attempts" | "status"
+      >
+    >,
   ): void {
     const keys = Object.keys(f) as (keyof typeof f)[];
     if (keys.length === 0) return;
@@ -154,6 +161,15 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
         this.db.prepare("DELETE FROM locks WHERE run_id = ?").run(runId);
         return true;
       })
+    );
+  }
+
+  /** Marks an active run as asked to cancel (before its runner is signalled). */
+  requestCancel(runId: string, at: string): void {
+    this.guard(() =>
+      this.db.prepare(
+        "UPDATE runs SET cancel_requested_at = ? WHERE run_id = ? AND status IN ('running','queued')",
+      ).run(at, runId)
     );
   }
 
