@@ -50,7 +50,7 @@ Deno.test("wait --timeout gives a clear timeout error and the run goes on", asyn
     const r = await startAsync(h, "long");
     const w = await h.run(["--json", "wait", r.run_id, "--timeout", "0.3"]);
     assert.equal(w.code, 1);
-    assert.equal(w.json.error.kind, "timeout");
+    assert.equal(w.json.error.kind, "wait_timeout");
     const done = await h.run(["--json", "wait", r.run_id]);
     assert.equal(done.json.status, "succeeded");
   });

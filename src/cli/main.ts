@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
       if (g.help) {
         if (ui.json) {
           const { commandsJson } = await help();
-          out(JSON.stringify({ ok: true, commands: commandsJson() }, null, 2));
+          out(json({ ok: true, commands: commandsJson() }, ui.tty));
         } else out((await help()).mainHelp());
         return 0;
       }
@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (g.help) {
       const { commandHelp, commandJson } = await help();
-      if (ui.json) out(JSON.stringify({ ok: true, command: commandJson(def) }, null, 2));
+      if (ui.json) out(json({ ok: true, command: commandJson(def) }, ui.tty));
       else out(commandHelp(def));
       return 0;
     }

@@ -57,7 +57,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       try {
         r = await waitForRun(store, runId, { timeoutMs: graceMs + 5000 });
       } catch (e) {
-        if (!(e instanceof DocketError) || e.kind !== "timeout") throw e;
+        if (!(e instanceof DocketError) || e.kind !== "wait_timeout") throw e;
       }
     }
     r = getRunOrThrow(store, runId);

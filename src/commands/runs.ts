@@ -1,6 +1,7 @@
 /** `docket runs [task] [--limit N]`: recent run history, newest first. */
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
+import { lazy } from "../core/lazy.ts";
 import { openStore, runJson } from "./common.ts";
 import { duration, statusText, table, when } from "../render/ui.ts";
 
@@ -17,6 +18,14 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   try {
     const task = input.args[0];
     const rows = store.listRuns({ ...(task ? { task } : {}), limit });
+    if (task && rows.length === 0) {
+      // No history: say so if the name is not a task at all (a typo), with a suggestion.
+      const { findTask } = await lazy<typeof import("../registry/registry.ts")>(
+        "../registry/registry.ts",
+        import.meta.url,
+      );
+      await findTask(cfg, task);
+    }
     return { exitCode: 0, data: { ok: true, runs: rows.map(runJson) } };
   } finally {
     store.close();

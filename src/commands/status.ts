@@ -19,6 +19,11 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
   const runId = input.opts["run-id"] as string | undefined;
   if (runId !== undefined) requireRunId(runId);
+  if (runId !== undefined && input.args[0] !== undefined) {
+    throw new DocketError("usage", "Give either a task or --run-id to docket status, not both", {
+      hint: `docket status --run-id ${runId}`,
+    });
+  }
   const store = openStore(cfg);
   try {
     if (runId !== undefined) {

@@ -4,6 +4,7 @@
  */
 import { dirname, join } from "../core/path.ts";
 import { DocketError } from "../core/errors.ts";
+import { VERSION } from "../version.ts";
 import { lazy } from "../core/lazy.ts";
 import { configPath, docketHome, resolvePath } from "../core/paths.ts";
 import type { DocketConfig, TaskSection } from "./types.ts";
@@ -13,7 +14,9 @@ let memo: DocketConfig | undefined;
 
 export const TASK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-export async function loadConfig(opts: { noCache?: boolean } = {}): Promise<DocketConfig> {
+export async function loadConfig(
+  opts: { noCache?: boolean; allowMissing?: boolean } = {},
+): Promise<DocketConfig> {
   if (memo && !opts.noCache) return memo;
   const home = docketHome();
   const path = configPath();
@@ -26,11 +29,18 @@ export async function loadConfig(opts: { noCache?: boolean } = {}): Promise<Dock
         hint: "Check the file's permissions",
       });
     }
+    // An explicitly named config that is missing is a mistake, not "use the defaults".
+    if (Deno.env.get("DOCKET_CONFIG") && !opts.allowMissing) {
+      throw new DocketError("config_invalid", `Cannot find config "${path}" (from DOCKET_CONFIG)`, {
+        hint: "Fix DOCKET_CONFIG, or create the file with `docket configure`",
+      });
+    }
   }
   // No file is cached too: docket with drop-ins only must not load yaml and zod every call.
   const key = stat
-    ? `${CACHE_VERSION}|${path}|${stat.size}|${stat.mtime?.getTime()}`
-    : `${CACHE_VERSION}|${path}|absent`;
+    ? `${CACHE_VERSION}|${VERSION}|${path}|${stat.size}|${stat.mtime?.getTime()}|` +
+      `${stat.ctime?.getTime()}|${stat.ino}|${stat.dev}`
+    : `${CACHE_VERSION}|${VERSION}|${path}|absent`;
   const cacheFile = join(home, "cache", "config.json");
   if (!opts.noCache) {
     try {

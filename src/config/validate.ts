@@ -137,6 +137,17 @@ export async function checkTaskSection(
   const shared = sharedTaskSchema.safeParse(section);
   if (!shared.success) {
     collect(problems, shared.error, p);
+    // Report the command keys' problems in the same pass, so every problem shows at once.
+    const raw = section as Record<string, unknown> | null;
+    if (raw && typeof raw === "object" && (raw.type === "command" || raw.command !== undefined)) {
+      const c = commandTaskSchema.safeParse(raw);
+      if (!c.success) {
+        const seen = new Set(problems.map((x) => x.path));
+        const more: Problem[] = [];
+        collect(more, c.error, p);
+        problems.push(...more.filter((x) => !seen.has(x.path)));
+      }
+    }
     return undefined;
   }
   const t: TaskSection = { ...shared.data };

@@ -9,6 +9,7 @@ export const ERROR_KINDS = [
   "permission_denied",
   "lock_held",
   "timeout",
+  "wait_timeout",
   "cancelled",
   "task_failed",
   "lost",
@@ -66,6 +67,7 @@ export function exitCodeFor(kind: ErrorKind): number {
     case "permission_denied":
     case "lock_held":
     case "timeout":
+    case "wait_timeout":
     case "cancelled":
     case "task_failed":
     case "lost":

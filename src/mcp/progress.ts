@@ -68,7 +68,7 @@ export async function waitWithProgress(o: {
   try {
     return await waitForRun(store, o.runId, { timeoutMs: o.timeoutMs, signal: o.signal });
   } catch (err) {
-    if (err instanceof DocketError && err.kind === "timeout") return null;
+    if (err instanceof DocketError && err.kind === "wait_timeout") return null;
     throw err;
   } finally {
     stop.abort();

@@ -85,7 +85,7 @@ export function parseFinalOutput(format: Format, stdout: string, truncated: bool
       if (format === "json") {
         return {
           details: {},
-          error: `stdout is not valid JSON: ${(err as Error).message}`,
+          error: `stdout is not valid JSON${jsonErrorWhere(err)}`,
         };
       }
     }
@@ -112,4 +112,14 @@ export function eventDetails(events: Record<string, unknown>[], total = events.l
   };
   if (total > kept.length) d.events_truncated = true;
   return d;
+}
+
+/**
+ * Where JSON.parse failed, without the quoted piece of input V8 puts in its message: that
+ * piece is task output and may hold the start of a secret that masking cannot recognise.
+ */
+function jsonErrorWhere(err: unknown): string {
+  const m = /position (\d+)/.exec(String((err as Error)?.message ?? ""));
+  if (m) return ` (at character ${m[1]})`;
+  return /end of JSON input/.test(String((err as Error)?.message)) ? " (it ends early)" : "";
 }

@@ -56,7 +56,7 @@ export async function waitForRun(
     }
     if (timedOut && !isTerminal(r.status)) {
       throw new DocketError(
-        "timeout",
+        "wait_timeout",
         `Run "${runId}" is still ${r.status} after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s`,
         {
           hint: `The run goes on; wait again with docket wait ${runId}, or cancel it`,

@@ -32,6 +32,7 @@ const task = (patch: Partial<TaskInfo>): TaskInfo => ({
   schema: {},
   standardSchema: false,
   grants: {},
+  regrant: () => ({}),
   config: { schedule: "@daily" },
   hasDryRun: false,
   loadError: null,
