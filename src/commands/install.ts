@@ -8,7 +8,7 @@ import { expandUser } from "../core/paths.ts";
 import { which } from "../core/which.ts";
 import { findTask, listTasks, type TaskInfo } from "../registry/registry.ts";
 import { cronToOnCalendar } from "../systemd/cron.ts";
-import { unitDir, unitOptionsFor } from "../systemd/install_plan.ts";
+import { isEphemeralDeno, unitDir, unitOptionsFor } from "../systemd/install_plan.ts";
 import { nextStepsFor, renderUnits, type UnitScope } from "../systemd/units.ts";
 import { paint, table } from "../render/ui.ts";
 
@@ -54,7 +54,12 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   // Render everything first: one bad task must not leave half of the units written.
   const planned = tasks.map((t) => {
     const opts = unitOptionsFor(t, { cfg, scope, env: Deno.env });
-    return { t, r: renderUnits(opts), calendar: cronToOnCalendar(opts.schedule) };
+    return {
+      t,
+      r: renderUnits(opts),
+      calendar: cronToOnCalendar(opts.schedule),
+      argv: opts.docketArgv,
+    };
   });
   const write = o.list !== true;
   if (write && planned.length) {
@@ -77,6 +82,16 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     enabled: false,
     next_steps: planned.length ? nextStepsFor(scope, timers) : [],
   };
+  const bins = new Set(planned.map((p) => p.argv[0]).filter((b): b is string => !!b));
+  for (const b of bins) {
+    if (isEphemeralDeno(b)) {
+      data.next_steps.unshift(
+        `warning: the units start Deno from npx's cache (${b}), which npm may clean: ` +
+          "install Deno for good (npm install -g deno@2.9.6, or deno task install) and run " +
+          "docket install again, or set docket_bin",
+      );
+    }
+  }
   if (o.enable && planned.length) {
     await enableUnits(scope, timers, data);
     data.enabled = true;

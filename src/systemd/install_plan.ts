@@ -17,6 +17,22 @@ export function unitDir(scope: UnitScope, env: { get(k: string): string | undefi
   return join(base, "systemd", "user");
 }
 
+/** Whether a Deno binary lives in npx's package cache, which npm may clean at any time. */
+export function isEphemeralDeno(path: string): boolean {
+  return path.includes("/_npx/");
+}
+
+/**
+ * The Deno binary for unit files: this one, unless it was started through `npx` — then a
+ * `deno` on PATH outside npx's cache if there is one (the unit must outlive the cache).
+ */
+function stableDeno(): string {
+  const self = Deno.execPath();
+  if (!isEphemeralDeno(self)) return self;
+  const onPath = which("deno");
+  return onPath && !isEphemeralDeno(onPath) ? onPath : self;
+}
+
 /** This docket, as systemd must start it: deno + `run -A` + the absolute main.ts. */
 export function currentInvocation(): string[] {
   const root = dirname(dirname(dirname(fromFileUrl(import.meta.url))));
@@ -28,7 +44,7 @@ export function currentInvocation(): string[] {
     hasConfig = false;
   }
   return [
-    Deno.execPath(),
+    stableDeno(),
     "run",
     "-A",
     ...(hasConfig ? ["--config", config] : []),
