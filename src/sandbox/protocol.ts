@@ -15,6 +15,11 @@ export interface ChildInput {
   attempt: number;
   scratchDir: string;
   nonce: string;
+  /**
+   * The task's kill_grace_seconds in ms: after SIGTERM the harness aborts `ctx.signal` at once
+   * and exits shortly before docket would SIGKILL, so cleanup on abort gets that long.
+   */
+  graceMs?: number;
 }
 
 export interface ChildError {
@@ -80,47 +85,60 @@ export function errorFromThrown(err: unknown): ChildError {
   return { kind: "task_failed", message };
 }
 
+/** A result frame larger than this is dropped: the run fails with a clear message. */
+export const MAX_RESULT_FRAME = 4 * 1024 * 1024;
+/** Any other frame (an event) larger than this is dropped and counted. */
+export const MAX_EVENT_FRAME = 1024 * 1024;
+
 /**
  * Splits a byte stream into log bytes and frames. Handles frames split across chunks and
- * frames that start in the middle of a line of task output.
+ * frames that start in the middle of a line of task output. A frame body is kept as a list of
+ * chunks (joined once, at its newline) and capped: past MAX_RESULT_FRAME for "R" frames, or
+ * MAX_EVENT_FRAME for the others, its bytes are discarded and `onOversize` is told instead, so
+ * a task cannot make docket buffer (or record) an unbounded frame.
  */
 export class FrameDemuxer {
   readonly #marker: Uint8Array;
-  #buf: Uint8Array = new Uint8Array(0);
+  /** A possible frame marker cut at the end of the last chunk (shorter than the marker). */
+  #pending: Uint8Array = new Uint8Array(0);
   #inFrame = false;
+  #parts: Uint8Array[] = [];
+  #size = 0;
+  #kind = -1;
+  #oversize = false;
   readonly #onLog: (b: Uint8Array) => void;
   readonly #onFrame: (kind: string, json: string) => void;
+  readonly #onOversize: ((kind: string, bytes: number) => void) | undefined;
   readonly #dec = new TextDecoder();
 
   constructor(
     nonce: string,
     onLog: (b: Uint8Array) => void,
     onFrame: (kind: string, json: string) => void,
+    onOversize?: (kind: string, bytes: number) => void,
   ) {
     this.#marker = new TextEncoder().encode(framePrefix(nonce));
     this.#onLog = onLog;
     this.#onFrame = onFrame;
+    this.#onOversize = onOversize;
   }
 
   push(chunk: Uint8Array): void {
     let data = chunk;
-    if (this.#buf.length) {
-      data = new Uint8Array(this.#buf.length + chunk.length);
-      data.set(this.#buf);
-      data.set(chunk, this.#buf.length);
-      this.#buf = new Uint8Array(0);
+    if (this.#pending.length) {
+      // Only a partial marker is ever pending, so this copy is bounded per chunk.
+      data = new Uint8Array(this.#pending.length + chunk.length);
+      data.set(this.#pending);
+      data.set(chunk, this.#pending.length);
+      this.#pending = new Uint8Array(0);
     }
     let pos = 0;
     while (pos < data.length) {
       if (this.#inFrame) {
         const nl = data.indexOf(0x0a, pos);
-        if (nl < 0) {
-          this.#buf = data.slice(pos);
-          return;
-        }
-        const body = this.#dec.decode(data.subarray(pos, nl));
-        this.#inFrame = false;
-        this.#onFrame(body.slice(0, 1), body.slice(2));
+        this.#take(data.subarray(pos, nl < 0 ? data.length : nl));
+        if (nl < 0) return;
+        this.#endFrame();
         pos = nl + 1;
         continue;
       }
@@ -146,7 +164,7 @@ export class FrameDemuxer {
         continue;
       }
       if (have < m.length) {
-        this.#buf = data.slice(start);
+        this.#pending = data.slice(start);
         return;
       }
       this.#inFrame = true;
@@ -154,9 +172,53 @@ export class FrameDemuxer {
     }
   }
 
-  /** Flushes what is left at end of stream (an unterminated frame is dropped as log). */
+  /** Flushes what is left at end of stream (an unterminated frame is dropped). */
   end(): void {
-    if (this.#buf.length && !this.#inFrame) this.#onLog(this.#buf);
-    this.#buf = new Uint8Array(0);
+    if (this.#pending.length) this.#onLog(this.#pending);
+    this.#pending = new Uint8Array(0);
+    this.#reset();
+  }
+
+  #take(bytes: Uint8Array): void {
+    if (!bytes.length) return;
+    if (this.#kind < 0) this.#kind = bytes[0]!;
+    this.#size += bytes.length;
+    if (this.#oversize) return;
+    const cap = this.#kind === 0x52 /* R */ ? MAX_RESULT_FRAME : MAX_EVENT_FRAME;
+    if (this.#size > cap) {
+      this.#oversize = true;
+      this.#parts = [];
+      return;
+    }
+    this.#parts.push(bytes.slice());
+  }
+
+  #endFrame(): void {
+    const kind = this.#kind < 0 ? "" : String.fromCharCode(this.#kind);
+    const oversize = this.#oversize, size = this.#size, parts = this.#parts;
+    this.#reset(); // before the callbacks: one that throws must not leave us inside a frame
+    if (oversize) {
+      this.#onOversize?.(kind, size);
+      return;
+    }
+    let body = parts[0] ?? new Uint8Array(0);
+    if (parts.length > 1) {
+      body = new Uint8Array(size);
+      let off = 0;
+      for (const p of parts) {
+        body.set(p, off);
+        off += p.length;
+      }
+    }
+    const text = this.#dec.decode(body);
+    this.#onFrame(text.slice(0, 1), text.slice(2));
+  }
+
+  #reset(): void {
+    this.#inFrame = false;
+    this.#parts = [];
+    this.#size = 0;
+    this.#kind = -1;
+    this.#oversize = false;
   }
 }
