@@ -6,6 +6,13 @@
 import { killGroup } from "../core/proc.ts";
 import { FrameDemuxer, type ResultFrame } from "./protocol.ts";
 
+/**
+ * How long the output pipes may stay open once the task's process and its group are gone: only
+ * a process that left the group (setsid, a daemon) can still hold them, and it must not keep
+ * the run, its lock and its runner alive forever.
+ */
+export const PIPE_GRACE_MS = 1500;
+
 export interface ChildSpec {
   cmd: string;
   args: string[];
@@ -37,6 +44,12 @@ export interface ChildOutcome {
   killedBy: KillReason | null;
   spawnError?: string;
   result?: ResultFrame;
+  /** The result frame was over MAX_RESULT_FRAME and was dropped. */
+  resultTooLarge?: boolean;
+  /** Event frames over MAX_EVENT_FRAME, dropped. */
+  eventsDropped?: number;
+  /** Output was cut off PIPE_GRACE_MS after exit: a process outside the group held it open. */
+  outputCut?: boolean;
 }
 
 export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOutcome> {
@@ -61,7 +74,6 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
     };
   }
   const pid = child.pid;
-  w.onStart?.(pid);
   let killedBy: KillReason | null = null;
   let lastActivity = Date.now();
   const started = Date.now();
@@ -72,24 +84,12 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
     killing = killGroup(pid, w.graceMs);
   };
   const onAbort = () => kill("cancelled");
-  if (w.signal) {
-    if (w.signal.aborted) onAbort();
-    else w.signal.addEventListener("abort", onAbort, { once: true });
-  }
-  // Only with a limit: the first timer loads Deno's timers module (~4 ms CPU, measured).
-  const timer = w.timeoutMs || w.idleMs
-    ? setInterval(() => {
-      const now = Date.now();
-      if (w.timeoutMs && now - started > w.timeoutMs) kill("timeout_seconds");
-      else if (w.idleMs && now - lastActivity > w.idleMs) kill("idle_timeout_seconds");
-    }, Math.max(20, Math.min(250, (w.idleMs ?? 1000) / 4, (w.timeoutMs ?? 1000) / 4)))
-    : undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
 
-  if (spec.stdin) {
-    const writer = child.stdin.getWriter();
-    writer.write(spec.stdin).then(() => writer.close()).catch(() => {});
-  }
   let result: ResultFrame | undefined;
+  let resultTooLarge = false;
+  let eventsDropped = 0;
   const demux = w.nonce
     ? new FrameDemuxer(w.nonce, w.log, (kind, json) => {
       if (kind === "R") {
@@ -99,10 +99,18 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
           // a torn result frame: classified below as a missing result
         }
       } else w.onFrame?.(kind, json);
+    }, (kind) => {
+      if (kind === "R") resultTooLarge = true;
+      else eventsDropped++;
     })
     : undefined;
-  const pump = async (stream: ReadableStream<Uint8Array>, isOut: boolean) => {
-    for await (const chunk of stream) {
+  // Readers, not for-await: they can be cancelled when a stray process holds the pipes.
+  const outReader = child.stdout.getReader();
+  const errReader = child.stderr.getReader();
+  const pump = async (reader: ReadableStreamDefaultReader<Uint8Array>, isOut: boolean) => {
+    for (;;) {
+      const { value: chunk, done } = await reader.read();
+      if (done) return;
       lastActivity = Date.now();
       if (isOut) {
         if (demux) demux.push(chunk);
@@ -114,19 +122,65 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
       }
     }
   };
+  const pumps = Promise.all([pump(outReader, true), pump(errReader, false)]);
+  pumps.catch(() => {}); // awaited below; a read error must not be an unhandled rejection first
+  const cutPipes = () => Promise.all([outReader.cancel(), errReader.cancel()]).catch(() => {});
   try {
-    const pumps = Promise.all([pump(child.stdout, true), pump(child.stderr, false)]);
+    // Inside the try: if recording the pid fails (SQLite busy), the child must not run on.
+    w.onStart?.(pid);
+    if (w.signal) {
+      if (w.signal.aborted) onAbort();
+      else w.signal.addEventListener("abort", onAbort, { once: true });
+    }
+    // Only with a limit: the first timer loads Deno's timers module (~4 ms CPU, measured).
+    if (w.timeoutMs || w.idleMs) {
+      timer = setInterval(() => {
+        const now = Date.now();
+        if (w.timeoutMs && now - started > w.timeoutMs) kill("timeout_seconds");
+        else if (w.idleMs && now - lastActivity > w.idleMs) kill("idle_timeout_seconds");
+      }, Math.max(20, Math.min(250, (w.idleMs ?? 1000) / 4, (w.timeoutMs ?? 1000) / 4)));
+    }
+    if (spec.stdin) {
+      const writer = child.stdin.getWriter();
+      writer.write(spec.stdin).then(() => writer.close()).catch(() => {});
+    }
     const status = await child.status;
     // The task's own process is gone; nothing of its group may stay behind (a background
     // grandchild would also hold the pipes open).
     await (killing ?? killGroup(pid, 500));
+    // What is left can only be a process that escaped the group: bound the wait for it.
+    const cut = !(await settlesSoon(pumps)) && await Promise.race([
+      pumps.then(() => false),
+      new Promise<boolean>((r) => graceTimer = setTimeout(() => r(true), PIPE_GRACE_MS)),
+    ]);
+    if (cut) await cutPipes();
     await pumps;
     demux?.end();
     const out: ChildOutcome = { code: status.code, signal: status.signal ?? null, killedBy };
     if (result) out.result = result;
+    if (resultTooLarge) out.resultTooLarge = true;
+    if (eventsDropped) out.eventsDropped = eventsDropped;
+    if (cut) out.outputCut = true;
     return out;
+  } catch (err) {
+    await killGroup(pid, w.graceMs);
+    await cutPipes();
+    await Promise.allSettled([pumps, child.status]);
+    throw err;
   } finally {
     if (timer !== undefined) clearInterval(timer);
+    if (graceTimer !== undefined) clearTimeout(graceTimer);
     w.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * Whether `p` settles within a few event-loop turns: the pipes' EOF usually lands just after
+ * the exit status. Yields on a cheap async op, not a timer (the first timer costs ~4 ms).
+ */
+async function settlesSoon(p: Promise<unknown>, turns = 20): Promise<boolean> {
+  let done = false;
+  p.then(() => done = true, () => done = true);
+  for (let i = 0; i < turns && !done; i++) await Deno.lstat("/");
+  return done;
 }
