@@ -76,9 +76,12 @@ const input = JSON.parse(await readStdin()) as ChildInput;
 prefix = framePrefix(input.nonce);
 const controller = new AbortController();
 try {
+  // ctx.signal aborts at once; the task then has its kill_grace_seconds to clean up, less a
+  // margin so we exit before docket's SIGKILL (which would cut a cleanup mid-write).
+  const graceMs = typeof input.graceMs === "number" ? input.graceMs : 5000;
   Deno.addSignalListener("SIGTERM", () => {
     controller.abort(new Error("cancelled"));
-    setTimeout(() => Deno.exit(143), 200);
+    setTimeout(() => Deno.exit(143), Math.max(0, graceMs - 250));
   });
 } catch {
   // signals unsupported: the default action terminates us
