@@ -16,7 +16,7 @@ import { taskOwnConfig } from "../config/types.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 import { childEnv, deriveSandbox } from "../sandbox/permissions.ts";
-import { classifyDenial, type ResultFrame } from "../sandbox/protocol.ts";
+import { classifyDenial, MAX_RESULT_FRAME, type ResultFrame } from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import type { Auditor } from "../sandbox/audit.ts";
@@ -264,10 +264,11 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     try {
       sink.flush();
     } catch (err) {
-      outcome ??= {
+      // Whatever the task did, its record is incomplete: say so rather than drop events.
+      outcome = {
         status: "failed",
-        summary: "Events could not be recorded",
-        details: {},
+        summary: `Events could not be recorded: ${(err as Error).message}`,
+        details: { ...outcome?.details, task_status: outcome?.status ?? null },
         error: { kind: "state_error", message: (err as Error).message },
         retryable: false,
       };
@@ -446,6 +447,7 @@ async function attemptDeno(
     attempt,
     scratchDir: scratch,
     nonce,
+    graceMs: limits(p.section).graceMs,
   }));
   const stderr = tailKeeper(8192);
   let out: ChildOutcome;
@@ -490,7 +492,7 @@ async function attemptDeno(
     }
     await auditor?.collect(auditFile, scratch);
   }
-  if (out.killedBy) return killedOutcome(out.killedBy, p.section);
+  if (out.killedBy) return noted(out, killedOutcome(out.killedBy, p.section));
   if (out.spawnError) {
     return {
       status: "failed",
@@ -500,11 +502,17 @@ async function attemptDeno(
       retryable: false,
     };
   }
-  return fromResult(out, p, stderr.text());
+  return noted(out, fromResult(out, p, stderr.text()));
 }
 
 function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): AttemptOutcome {
   const r: ResultFrame | undefined = out.result;
+  if (out.resultTooLarge) {
+    // Not retried: the same code returns the same oversized result.
+    const o = failed(`Task result is larger than ${MAX_RESULT_FRAME >> 20} MiB`, "task_failed", {});
+    o.error!.hint = "Keep details small; write bulky output to a declared path instead";
+    return { ...o, retryable: false };
+  }
   if (!r) {
     const denial = classifyDenial(stderrTail);
     if (denial) return denied(denial.permission, denial.target, lastLine(stderrTail));
@@ -547,6 +555,18 @@ function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): Attempt
   return failed(r.summary || "Task reported failure", "task_failed", r.details ?? {});
 }
 
+/** What runChild had to cut short, for the run's details. */
+function childNotes(out: ChildOutcome): Record<string, unknown> {
+  const notes: Record<string, unknown> = {};
+  if (out.outputCut) notes.output_truncated = "a background process kept the output open";
+  if (out.eventsDropped) notes.events_dropped = out.eventsDropped;
+  return notes;
+}
+
+function noted(out: ChildOutcome, o: AttemptOutcome): AttemptOutcome {
+  return { ...o, details: { ...o.details, ...childNotes(out) } };
+}
+
 function lastLine(s: string): string {
   return s.trim().split("\n").filter((l) => l.trim()).pop()?.replace(/^error: /, "") ?? "";
 }
@@ -559,7 +579,9 @@ function denied(permission: string, target: string | undefined, message: string)
     details: { permission, ...(target !== undefined ? { target } : {}) },
     error: {
       kind: "permission_denied",
-      message: `Task was denied ${what}: ${message}`,
+      message: `Task was denied ${what}: ${
+        message.replace(/, run again with the --allow-\w+ flag/, "")
+      }`,
       hint: permission === "net"
         ? "Declare network: true (or network: [host:port]) if the task needs it"
         : permission === "env"
@@ -673,7 +695,7 @@ async function attemptCommand(
     }
   }
   if (streamJsonl) lines.end();
-  if (out.killedBy) return killedOutcome(out.killedBy, p.section);
+  if (out.killedBy) return noted(out, killedOutcome(out.killedBy, p.section));
   if (out.spawnError) {
     return {
       status: "failed",
@@ -697,6 +719,7 @@ async function attemptCommand(
   };
   if (stdoutTail.total > TAIL) details.stdout_truncated = true;
   if (stderrTail.total > TAIL) details.stderr_truncated = true;
+  Object.assign(details, childNotes(out));
   let parseError: string | undefined;
   if (streamJsonl) {
     Object.assign(details, eventDetails(sink.recent, sink.count));
