@@ -49,6 +49,10 @@ function failWith(err: unknown): never {
   return finish({ ok: false, summary, error }, 1);
 }
 
+// Web storage needs no Deno permission and persists in DENO_DIR, shared by every task (the
+// harness is the same main module for all): a channel around the sandbox. Tasks get none.
+for (const k of ["localStorage", "sessionStorage", "caches"]) Reflect.deleteProperty(globalThis, k);
+
 globalThis.addEventListener("unhandledrejection", (e) => {
   e.preventDefault();
   failWith(e.reason);
