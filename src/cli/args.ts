@@ -54,7 +54,11 @@ export function parseArgv(args: string[], options: Record<string, ArgOption>): P
         "ERR_PARSE_ARGS_INVALID_OPTION_VALUE",
       );
     }
-    if (!inline && value !== undefined && value.length > 1 && value[0] === "-") {
+    // A negative number is a value (the command then says what range it takes).
+    if (
+      !inline && value !== undefined && value.length > 1 && value[0] === "-" &&
+      !/^-\d+(\.\d+)?$/.test(value)
+    ) {
       const example = raw.startsWith("--") ? `'${raw}=-XYZ'` : `'--${name}=-XYZ' or '${raw}-XYZ'`;
       throw new ArgsError(
         `Option '${raw}' argument is ambiguous.\n` +
