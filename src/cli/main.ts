@@ -106,6 +106,14 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     const def = findCommand(name);
+    if (!def && name.startsWith("-")) {
+      const guess = suggest(name, ["--json", "--verbose", "-v", "-vv", "--help", "--version"]);
+      throw new DocketError(
+        "usage",
+        `Unknown option "${name}"${guess ? `: did you mean "${guess}"?` : ""}`,
+        { hint: "Global options: --json, -v/-vv, --help, --version; then a command" },
+      );
+    }
     if (!def) {
       const guess = suggest(name, COMMANDS.filter((c) => !c.hidden).map((c) => c.name));
       throw new DocketError(
