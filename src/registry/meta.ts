@@ -1,10 +1,14 @@
-/** Reads drop-in module metadata in a sandboxed child; caches it by path, size and mtime. */
-import { dirname, join } from "../core/path.ts";
+/**
+ * Reads drop-in module metadata in a sandboxed child; caches it by path and the file's
+ * identity (size, mtime, ctime, inode, device) under docket's version.
+ */
+import { dirname, fromFileUrl, join } from "../core/path.ts";
 import type { DocketConfig } from "../config/types.ts";
 import type { ErrorJson } from "../core/errors.ts";
 import type { ModuleMeta } from "./registry.ts";
 import { FrameDemuxer } from "../sandbox/protocol.ts";
 import { BASE_ENV, TASK_API_FILES } from "../sandbox/permissions.ts";
+import { VERSION } from "../version.ts";
 
 interface Entry {
   key: string;
@@ -12,23 +16,47 @@ interface Entry {
   error?: ErrorJson;
 }
 
-const CACHE_VERSION = 1;
-const HARNESS = new URL("../sandbox/meta_harness.ts", import.meta.url);
+type Result = { meta?: ModuleMeta; error?: ErrorJson };
 
-function fileKey(path: string): string | undefined {
+/** 2: entries written by the single-realm harness may hold another module's forged report. */
+const CACHE_VERSION = 2;
+const HARNESS = new URL("../sandbox/meta_harness.ts", import.meta.url);
+const WORKER = fromFileUrl(new URL("../sandbox/meta_worker.ts", import.meta.url));
+/** Modules loading at once in the child, each in its own worker. */
+const CONCURRENCY = 4;
+/** Bound on one module's top level, and on the whole child. */
+const MODULE_TIMEOUT_MS = 5_000;
+const SCAN_TIMEOUT_MS = 30_000;
+
+/**
+ * A file's identity, and when it last changed (ms). ctime is in it because it cannot be set
+ * back: a same-size edit that keeps the mtime (rsync -a, cp -p, touch -d) still changes it.
+ */
+function fileKey(path: string): { key: string; changed: number | undefined } | undefined {
   try {
     const s = Deno.statSync(path);
-    return `${CACHE_VERSION}|${s.size}|${s.mtime?.getTime()}`;
+    const { size, mtime, ctime, ino, dev } = s;
+    const key = [CACHE_VERSION, VERSION, size, mtime?.getTime(), ctime?.getTime(), ino, dev];
+    return { key: key.join("|"), changed: ctime?.getTime() };
   } catch {
     return undefined;
   }
 }
 
+/**
+ * Deno reports ctime in whole seconds, so two edits within one second can share a key. As git
+ * does with racily clean entries, a file is cached only if it was stat'ed in a later second
+ * than its last change: any edit after that stat then lands in a later second too.
+ */
+function settled(changed: number | undefined, statedAt: number): boolean {
+  return changed === undefined || Math.floor(changed / 1000) < Math.floor(statedAt / 1000);
+}
+
 export async function readModuleMeta(
   cfg: DocketConfig,
   files: string[],
-): Promise<Map<string, { meta?: ModuleMeta; error?: ErrorJson }>> {
-  const out = new Map<string, { meta?: ModuleMeta; error?: ErrorJson }>();
+): Promise<Map<string, Result>> {
+  const out = new Map<string, Result>();
   if (files.length === 0) return out;
   const cacheFile = join(cfg.home, "cache", "meta.json");
   let cache: Record<string, Entry> = {};
@@ -37,27 +65,28 @@ export async function readModuleMeta(
   } catch {
     // empty cache
   }
-  const todo: string[] = [];
+  const todo = new Map<string, { key: string; changed: number | undefined }>();
+  const statedAt = Date.now();
   for (const f of files) {
-    const key = fileKey(f);
-    if (!key) {
+    const id = fileKey(f);
+    if (!id) {
       out.set(f, { error: { kind: "task_load_failed", message: `Task module "${f}" not found` } });
       continue;
     }
     const c = cache[f];
-    if (c && c.key === key) out.set(f, c);
-    else todo.push(f);
+    if (c && c.key === id.key) out.set(f, c);
+    else todo.set(f, id);
   }
-  if (todo.length === 0) return out;
-  const fresh = await scan(todo);
-  for (const f of todo) {
+  if (todo.size === 0) return out;
+  const fresh = await scan([...todo.keys()]);
+  for (const [f, { key, changed }] of todo) {
     const r = fresh.get(f) ?? {
       error: { kind: "task_load_failed" as const, message: "Task module could not be read" },
     };
     out.set(f, r);
-    const key = fileKey(f);
-    // Failures are not cached: the next call retries (a fix may not change size or mtime).
-    if (key && r.meta) cache[f] = { key, ...r };
+    // Failures are not cached: the next call retries (a module it imports may have been
+    // fixed). Nor is a file that changed while it was read, or may still change unseen.
+    if (r.meta && fileKey(f)?.key === key && settled(changed, statedAt)) cache[f] = { key, ...r };
     else delete cache[f];
   }
   try {
@@ -71,18 +100,38 @@ export async function readModuleMeta(
   return out;
 }
 
-/** Scans files in as few children as possible; a module that kills its child is blamed alone. */
-async function scan(
-  files: string[],
-): Promise<Map<string, { meta?: ModuleMeta; error?: ErrorJson }>> {
-  const out = new Map<string, { meta?: ModuleMeta; error?: ErrorJson }>();
+/**
+ * Scans files in as few children as possible. A module that kills its child is blamed alone:
+ * the files the child did not report are scanned again one at a time to find it.
+ */
+async function scan(files: string[]): Promise<Map<string, Result>> {
+  const out = new Map<string, Result>();
   let remaining = files;
+  let concurrency = CONCURRENCY;
   while (remaining.length) {
-    const { results, stderr } = await scanOnce(remaining);
-    for (const [k, v] of results) if (!out.has(k) || v.late) out.set(k, v);
-    const idx = remaining.findIndex((f) => !results.has(f));
-    if (idx < 0) break;
-    const culprit = remaining[idx]!;
+    const { results, stderr, timedOut } = await scanOnce(remaining, concurrency);
+    for (const [k, v] of results) out.set(k, v);
+    const missing = remaining.filter((f) => !results.has(f));
+    if (missing.length === 0) break;
+    if (timedOut) {
+      for (const f of missing) {
+        out.set(f, {
+          error: {
+            kind: "task_load_failed",
+            message: `Cannot load task module "${f}": the metadata scan did not finish within ${
+              SCAN_TIMEOUT_MS / 1000
+            } s`,
+          },
+        });
+      }
+      break;
+    }
+    if (concurrency > 1 && missing.length > 1) {
+      remaining = missing;
+      concurrency = 1;
+      continue;
+    }
+    const culprit = missing[0]!;
     out.set(culprit, {
       error: {
         kind: "task_load_failed",
@@ -91,16 +140,30 @@ async function scan(
         }`,
       },
     });
-    remaining = remaining.slice(idx + 1);
+    remaining = missing.slice(1);
+    concurrency = CONCURRENCY;
   }
   return out;
 }
 
-async function scanOnce(files: string[]): Promise<{
-  results: Map<string, { meta?: ModuleMeta; error?: ErrorJson; late?: boolean }>;
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+async function scanOnce(files: string[], concurrency: number): Promise<{
+  results: Map<string, Result>;
   stderr: string;
+  timedOut: boolean;
 }> {
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  // Frames are signed with a key only the harness's own realm sees: module code shares the
+  // child's stdout, so without it a module could splice bytes into another module's frame.
+  const rawKey = crypto.getRandomValues(new Uint8Array(32));
+  const key = await crypto.subtle.importKey(
+    "raw",
+    rawKey,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["verify"],
+  );
   const env: Record<string, string> = { NO_COLOR: "1" };
   for (const k of BASE_ENV) {
     const v = Deno.env.get(k);
@@ -113,7 +176,7 @@ async function scanOnce(files: string[]): Promise<{
       "--no-config",
       "--no-lock",
       "--cached-only",
-      `--allow-read=${[...files, ...TASK_API_FILES].join(",")}`,
+      `--allow-read=${[...files, ...TASK_API_FILES, WORKER].join(",")}`,
       HARNESS.href,
     ],
     stdin: "piped",
@@ -122,22 +185,28 @@ async function scanOnce(files: string[]): Promise<{
     clearEnv: true,
     env,
   }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify({ nonce, files })));
-  await w.close();
-  const results = new Map<string, { meta?: ModuleMeta; error?: ErrorJson; late?: boolean }>();
-  const demux = new FrameDemuxer(nonce, () => {}, (_kind, json) => {
-    const r = JSON.parse(json);
-    const v: { meta?: ModuleMeta; error?: ErrorJson; late?: boolean } = {};
-    if (r.ok) v.meta = r.meta;
-    else {
-      v.error = {
-        kind: r.error.kind === "permission_denied" ? "permission_denied" : "task_load_failed",
-        message: `Cannot load task module "${r.path}": ${r.error.message}`,
-      };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
     }
-    if (r.late) v.late = true;
-    results.set(r.path, v);
+  }, SCAN_TIMEOUT_MS);
+  const w = child.stdin.getWriter();
+  const input = {
+    nonce,
+    key: hex(rawKey),
+    files,
+    concurrency,
+    timeoutMs: MODULE_TIMEOUT_MS,
+  };
+  await w.write(new TextEncoder().encode(JSON.stringify(input)));
+  await w.close();
+  const frames: string[] = [];
+  const demux = new FrameDemuxer(nonce, () => {}, (kind, json) => {
+    if (kind === "M") frames.push(json);
   });
   const [, stderr] = await Promise.all([
     (async () => {
@@ -147,5 +216,40 @@ async function scanOnce(files: string[]): Promise<{
     new Response(child.stderr).text(),
     child.status,
   ]);
-  return { results, stderr };
+  clearTimeout(timer);
+  const wanted = new Set(files);
+  const results = new Map<string, Result>();
+  for (const json of frames) {
+    const r = await verified(key, json);
+    if (!r || typeof r.path !== "string" || !wanted.has(r.path) || results.has(r.path)) continue;
+    const v: Result = {};
+    if (r.ok === true && r.meta && typeof r.meta === "object") v.meta = r.meta as ModuleMeta;
+    else {
+      const e = (r.error ?? {}) as { kind?: unknown; message?: unknown };
+      v.error = {
+        kind: e.kind === "permission_denied" ? "permission_denied" : "task_load_failed",
+        message: `Cannot load task module "${r.path}": ${String(e.message ?? "unknown error")}`,
+      };
+    }
+    results.set(r.path, v);
+  }
+  return { results, stderr, timedOut };
+}
+
+/** A frame's payload if its MAC verifies, else undefined (bytes spliced in by module code). */
+async function verified(
+  key: CryptoKey,
+  json: string,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const { mac, body } = JSON.parse(json) as { mac: unknown; body: unknown };
+    if (typeof mac !== "string" || typeof body !== "string" || !/^[0-9a-f]{64}$/.test(mac)) {
+      return undefined;
+    }
+    const sig = Uint8Array.from(mac.match(/../g)!, (h) => parseInt(h, 16));
+    const ok = await crypto.subtle.verify("HMAC", key, sig, new TextEncoder().encode(body));
+    return ok ? JSON.parse(body) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,85 +1,174 @@
 /**
  * Reads task metadata from untrusted modules inside the sandbox: the only grant is read access
- * to the module files themselves. Input on stdin: {nonce, files}; one "M" frame per file.
+ * to the module files themselves. Input on stdin: {nonce, key, files, concurrency, timeoutMs};
+ * one "M" frame per file, `{mac, body}` where mac is HMAC-SHA256(key, body).
+ *
+ * Each module loads in its own Worker (its own realm), so one module cannot patch the globals
+ * another's report goes through; a report is attributed to the worker it came from, so a
+ * module can only misstate its own metadata. Workers share this process's stdout but never see
+ * the nonce or the key: bytes they write are log noise, never a frame that verifies.
  */
-import { errorFromThrown, framePrefix } from "./protocol.ts";
+import { type ChildError, errorFromThrown, framePrefix } from "./protocol.ts";
 
-const enc = new TextEncoder();
+type ModuleReport = { ok: true; meta: Record<string, unknown> } | { ok: false; error: ChildError };
+
+// Captured before any worker exists (module code never runs in this realm, but be certain).
+const stringify = JSON.stringify;
+const encoder = new TextEncoder();
+const encode = encoder.encode.bind(encoder);
+const stdout = Deno.stdout;
+const writeSync = stdout.writeSync.bind(stdout);
+const subtle = crypto.subtle;
+const WorkerCtor = Worker;
+const setT = setTimeout;
+const clearT = clearTimeout;
+
+const WORKER = new URL("./meta_worker.ts", import.meta.url);
+
 const input = JSON.parse(await new Response(Deno.stdin.readable).text()) as {
   nonce: string;
+  key: string;
   files: string[];
+  concurrency: number;
+  timeoutMs: number;
 };
 const prefix = framePrefix(input.nonce);
-let current = "";
+const key = await subtle.importKey(
+  "raw",
+  Uint8Array.from(input.key.match(/../g) ?? [], (h) => parseInt(h, 16)),
+  { name: "HMAC", hash: "SHA-256" },
+  false,
+  ["sign"],
+);
 
-function emit(obj: unknown): void {
-  const b = enc.encode(`${prefix}M ${JSON.stringify(obj)}\n`);
-  let off = 0;
-  while (off < b.length) off += Deno.stdout.writeSync(b.subarray(off));
+/** Past this a report is replaced by an error (docket drops oversized frames unread). */
+const MAX_REPORT = 512 * 1024;
+let written = Promise.resolve();
+
+/** Resolves once this report is written (and every report queued before it). */
+function emit(path: string, report: ModuleReport): Promise<void> {
+  let body = stringify({ path, ...report });
+  // Measured as it will be sent: escaped once more inside the frame, in UTF-8.
+  if (encode(stringify(body)).length > MAX_REPORT) {
+    const message = `its metadata is larger than ${MAX_REPORT / 1024} KiB`;
+    body = stringify({ path, ok: false, error: { kind: "task_load_failed", message } });
+  }
+  written = written.then(async () => {
+    const mac = new Uint8Array(await subtle.sign("HMAC", key, encode(body)));
+    const hex = Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+    const b = encode(`${prefix}M ${stringify({ mac: hex, body })}\n`);
+    let off = 0;
+    while (off < b.length) off += writeSync(b.subarray(off));
+  });
+  return written;
 }
 
-// A module's stray async failure (e.g. a denied write at top level) must not end the scan.
-globalThis.addEventListener("unhandledrejection", (e) => {
-  e.preventDefault();
-  if (current) emit({ path: current, ok: false, error: errorFromThrown(e.reason), late: true });
-});
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
+const isBool = (v: unknown) => typeof v === "boolean";
+const isString = (v: unknown) => typeof v === "string";
+const isStringMap = (v: unknown) => isObject(v) && Object.values(v).every(isString);
 
-const KEYS = [
-  "name",
-  "description",
-  "inputs",
-  "outputs",
-  "required_env",
-  "network",
-  "destructive",
-  "writes",
-  "reads",
-  "exec",
-  "sys",
-  "max_memory_mb",
-  "defaults",
-] as const;
+/** The metadata keys docket reads, each with its shape; other keys are dropped. */
+const SHAPES: Record<string, [(v: unknown) => boolean, string]> = {
+  name: [isString, "a string"],
+  description: [isString, "a string"],
+  inputs: [isStringMap, "an object of strings"],
+  outputs: [isStringMap, "an object of strings"],
+  schema: [isObject, "an object"],
+  standard_schema: [isBool, "true or false"],
+  has_dry_run: [isBool, "true or false"],
+  defaults: [isObject, "an object"],
+  required_env: [isStrings, "a list of strings"],
+  network: [(v) => isBool(v) || isStrings(v), "true, false or a list of strings"],
+  destructive: [isBool, "true or false"],
+  writes: [isStrings, "a list of strings"],
+  reads: [isStrings, "a list of strings"],
+  exec: [isStrings, "a list of strings"],
+  sys: [isStrings, "a list of strings"],
+  max_memory_mb: [(v) => Number.isInteger(v) && (v as number) > 0, "a positive integer"],
+};
 
-function schemaJson(schema: unknown): unknown {
-  if (!schema || typeof schema !== "object") return {};
-  const std = (schema as Record<string, any>)["~standard"];
-  if (!std) return schema;
-  try {
-    const js = std.jsonSchema?.input?.({ target: "draft-2020-12" });
-    if (js) return js;
-  } catch {
-    // fall through
+function checkMeta(meta: unknown): ModuleReport {
+  if (!isObject(meta)) {
+    return { ok: false, error: { kind: "task_load_failed", message: "its report was malformed" } };
   }
-  try {
-    const fn = (schema as Record<string, any>).toJSONSchema;
-    if (typeof fn === "function") return fn.call(schema);
-  } catch {
-    // fall through
-  }
-  return { "x-standard-schema": String(std.vendor ?? "unknown") };
-}
-
-for (const file of input.files) {
-  current = file;
-  try {
-    const mod = await import(file);
-    const t = mod.default;
-    if (!t || typeof t !== "object" || typeof t.run !== "function") {
-      emit({
-        path: file,
-        ok: false,
-        error: { kind: "task_load_failed", message: "default export must be defineTask({...})" },
-      });
-      continue;
+  const clean: Record<string, unknown> = {};
+  for (const [k, [ok, what]] of Object.entries(SHAPES)) {
+    if (meta[k] === undefined) continue;
+    if (!ok(meta[k])) {
+      return { ok: false, error: { kind: "task_load_failed", message: `"${k}" must be ${what}` } };
     }
-    const meta: Record<string, unknown> = {};
-    for (const k of KEYS) if (t[k] !== undefined) meta[k] = JSON.parse(JSON.stringify(t[k]));
-    meta.schema = schemaJson(t.schema);
-    meta.standard_schema = !!(t.schema && t.schema["~standard"]);
-    meta.has_dry_run = typeof t.dryRun === "function";
-    emit({ path: file, ok: true, meta });
-  } catch (err) {
-    emit({ path: file, ok: false, error: errorFromThrown(err) });
+    clean[k] = meta[k];
+  }
+  return { ok: true, meta: clean };
+}
+
+/** What a worker posted, checked here: anything malformed is that module's load error. */
+function fromWorker(data: unknown): ModuleReport {
+  const d = data as { ok?: unknown; meta?: unknown; error?: { name?: unknown; message?: unknown } };
+  if (d && typeof d === "object" && d.ok === true) return checkMeta(d.meta);
+  if (d && typeof d === "object" && d.ok === false && d.error && typeof d.error === "object") {
+    const name = typeof d.error.name === "string" ? d.error.name.slice(0, 100) : "";
+    const message = typeof d.error.message === "string" ? d.error.message.slice(0, 2000) : "";
+    if (!name) return { ok: false, error: { kind: "task_load_failed", message } };
+    const err = new Error(message);
+    err.name = name;
+    return { ok: false, error: errorFromThrown(err) };
+  }
+  return { ok: false, error: { kind: "task_load_failed", message: "its report was malformed" } };
+}
+
+function load(file: string): Promise<ModuleReport> {
+  return new Promise((resolve) => {
+    let worker: Worker | undefined;
+    let done = false;
+    const finish = (r: ModuleReport) => {
+      if (done) return;
+      done = true;
+      clearT(timer);
+      worker?.terminate();
+      resolve(r);
+    };
+    const timer = setT(() =>
+      finish({
+        ok: false,
+        error: {
+          kind: "task_load_failed",
+          message: `its top level did not finish within ${input.timeoutMs / 1000} s`,
+        },
+      }), input.timeoutMs);
+    try {
+      worker = new WorkerCtor(WORKER, { type: "module", name: file });
+    } catch (err) {
+      finish({ ok: false, error: errorFromThrown(err) });
+      return;
+    }
+    worker.onmessage = (e) => finish(fromWorker(e.data));
+    worker.onmessageerror = () =>
+      finish({
+        ok: false,
+        error: { kind: "task_load_failed", message: "its report was malformed" },
+      });
+    // An uncaught error in the worker must fail that module alone, not end this process.
+    worker.onerror = (e) => {
+      e.preventDefault();
+      finish({ ok: false, error: errorFromThrown(String(e.message)) });
+    };
+  });
+}
+
+let next = 0;
+async function pool(): Promise<void> {
+  while (next < input.files.length) {
+    const file = input.files[next++]!;
+    // Written before the next load starts: if a module ends this process, every report
+    // before it is out, so a scan one module at a time can tell which module did it.
+    await emit(file, await load(file));
   }
 }
-current = "";
+await Promise.all(Array.from({ length: Math.max(1, input.concurrency) }, pool));
+await written;
+// A module may have started workers of its own that outlive the one it loaded in.
+Deno.exit(0);
