@@ -1,7 +1,8 @@
 /**
  * Task discovery: built-ins (tasks/), drop-in modules in tasks_dir, `module:` and
- * `type: command` tasks from config. Drop-in metadata is read in a sandboxed child and cached
- * by file path, size and mtime: module code never runs with docket's own permissions.
+ * `type: command` tasks from config. Drop-in metadata is read in a sandboxed child, each module
+ * in its own realm, and cached by file identity: module code never runs with docket's own
+ * permissions.
  */
 import { basename, join } from "../core/path.ts";
 import { DocketError, type ErrorJson, suggest } from "../core/errors.ts";
@@ -148,6 +149,53 @@ function commandInfo(name: string, section: TaskSection): TaskInfo {
   return build(name, "command", null, {}, section, null);
 }
 
+/**
+ * Drop-ins by name. A name two files claim is a load error on both, and a declared name that
+ * is not a task name is a load error: `list` and `run` must agree on what a name means.
+ */
+function dropinTasks(
+  cfg: DocketConfig,
+  files: string[],
+  metas: Map<string, { meta?: ModuleMeta; error?: ErrorJson }>,
+): Map<string, TaskInfo> {
+  const claims = new Map<string, string[]>();
+  const errors = new Map<string, ErrorJson>();
+  for (const f of files) {
+    const declared = metas.get(f)?.meta?.name;
+    const name = declared !== undefined && TASK_NAME_RE.test(declared)
+      ? declared
+      : basename(f, ".ts");
+    if (declared !== undefined && name !== declared) {
+      errors.set(f, {
+        kind: "task_load_failed",
+        message: `Cannot load task module "${f}": its name ${quoted(declared)} is not a task ` +
+          `name (letters, digits, ".", "_" and "-" only)`,
+      });
+    }
+    claims.set(name, [...(claims.get(name) ?? []), f]);
+  }
+  const out = new Map<string, TaskInfo>();
+  for (const [name, [f, ...others]] of claims) {
+    const section = cfg.tasks[name] ?? {};
+    if (others.length) {
+      const all = [f!, ...others].map((x) => `"${x}"`).join(", ");
+      out.set(
+        name,
+        build(name, "dropin", f!, {}, section, {
+          kind: "task_load_failed",
+          message: `Cannot load task ${quoted(name)}: more than one module claims its name: ${all}`,
+          hint: "rename one of them (the `name` field, or the file when it has none)",
+        }),
+      );
+      continue;
+    }
+    const m = metas.get(f!) ?? {};
+    const error = errors.get(f!) ?? m.error ?? null;
+    out.set(name, build(name, "dropin", f!, error ? {} : m.meta ?? {}, section, error));
+  }
+  return out;
+}
+
 /** All tasks, by name. Later sources override earlier: built-in < drop-in < config. */
 export async function listTasks(cfg: DocketConfig): Promise<Map<string, TaskInfo>> {
   const out = new Map<string, TaskInfo>();
@@ -158,11 +206,7 @@ export async function listTasks(cfg: DocketConfig): Promise<Map<string, TaskInfo
     ...files,
     ...moduleTasks.map(([, s]) => String(s.module)),
   ]);
-  for (const f of files) {
-    const m = metas.get(f)!;
-    const name = m.meta?.name ?? basename(f, ".ts");
-    out.set(name, build(name, "dropin", f, m.meta ?? {}, cfg.tasks[name] ?? {}, m.error ?? null));
-  }
+  for (const [name, t] of dropinTasks(cfg, files, metas)) out.set(name, t);
   for (const [name, s] of moduleTasks) {
     const m = metas.get(String(s.module))!;
     out.set(name, build(name, "module", String(s.module), m.meta ?? {}, s, m.error ?? null));
@@ -196,22 +240,22 @@ export async function findTask(cfg: DocketConfig, name: string): Promise<TaskInf
     const m = (await readModuleMeta(cfg, [String(section.module)])).get(String(section.module))!;
     return build(name, "module", String(section.module), m.meta ?? {}, section, m.error ?? null);
   }
-  const direct = join(cfg.tasks_dir, `${name}.ts`);
+  // Every drop-in's metadata (cached after the first read), not just <name>.ts: another file
+  // may claim the same name, and then `run` must refuse it just as `list` reports it.
   const files = dropinFiles(cfg.tasks_dir);
-  if (files.includes(direct)) {
-    const m = (await readModuleMeta(cfg, [direct])).get(direct)!;
-    if (!m.meta?.name || m.meta.name === name) {
-      return build(name, "dropin", direct, m.meta ?? {}, section ?? {}, m.error ?? null);
-    }
-  }
-  if ((BUILTIN_NAMES as readonly string[]).includes(name)) {
-    const named = files.length ? (await listTasks(cfg)).get(name) : undefined;
-    return named ?? await builtinInfo(name, section ?? {});
-  }
-  const all = await listTasks(cfg);
-  const t = all.get(name);
+  const dropins = dropinTasks(cfg, files, await readModuleMeta(cfg, files));
+  const t = dropins.get(name);
   if (t) return t;
-  const guess = suggest(name, all.keys());
+  if ((BUILTIN_NAMES as readonly string[]).includes(name)) {
+    return await builtinInfo(name, section ?? {});
+  }
+  const known = [
+    ...BUILTIN_NAMES,
+    ...dropins.keys(),
+    ...Object.entries(cfg.tasks).filter(([, s]) => s.type === "module" || s.type === "command")
+      .map(([n]) => n),
+  ];
+  const guess = suggest(name, known);
   throw new DocketError(
     "task_not_found",
     `Cannot find task ${quoted(name)}${guess ? `: did you mean "${guess}"?` : ""}`,
