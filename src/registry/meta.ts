@@ -52,9 +52,14 @@ function settled(changed: number | undefined, statedAt: number): boolean {
   return changed === undefined || Math.floor(changed / 1000) < Math.floor(statedAt / 1000);
 }
 
+/**
+ * Metadata of `files`, from the cache or a sandboxed scan. With `scanOnly`, files outside it
+ * are taken from the cache only (absent when not cached): a cheap look at what is known.
+ */
 export async function readModuleMeta(
   cfg: DocketConfig,
   files: string[],
+  opts: { scanOnly?: string[] } = {},
 ): Promise<Map<string, Result>> {
   const out = new Map<string, Result>();
   if (files.length === 0) return out;
@@ -75,7 +80,7 @@ export async function readModuleMeta(
     }
     const c = cache[f];
     if (c && c.key === id.key) out.set(f, c);
-    else todo.set(f, id);
+    else if (!opts.scanOnly || opts.scanOnly.includes(f)) todo.set(f, id);
   }
   if (todo.size === 0) return out;
   const fresh = await scan([...todo.keys()]);

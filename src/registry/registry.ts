@@ -240,9 +240,22 @@ export async function findTask(cfg: DocketConfig, name: string): Promise<TaskInf
     const m = (await readModuleMeta(cfg, [String(section.module)])).get(String(section.module))!;
     return build(name, "module", String(section.module), m.meta ?? {}, section, m.error ?? null);
   }
+  const files = dropinFiles(cfg.tasks_dir);
+  // Fast path: <name>.ts scanned alone, when every other drop-in's metadata is cached and none
+  // claims the name. Otherwise the full scan below, so `run` and `list` always agree.
+  const direct = join(cfg.tasks_dir, `${name}.ts`);
+  if (files.includes(direct)) {
+    const known = await readModuleMeta(cfg, files, { scanOnly: [direct] });
+    const own = known.get(direct);
+    const claimed = [...known].some(([f, m]) => f !== direct && m.meta?.name === name);
+    const allKnown = files.every((f) => known.has(f));
+    if (own && allKnown && !claimed && (own.meta?.name === undefined || own.meta.name === name)) {
+      const t = dropinTasks(cfg, [direct], known).get(name);
+      if (t) return t;
+    }
+  }
   // Every drop-in's metadata (cached after the first read), not just <name>.ts: another file
   // may claim the same name, and then `run` must refuse it just as `list` reports it.
-  const files = dropinFiles(cfg.tasks_dir);
   const dropins = dropinTasks(cfg, files, await readModuleMeta(cfg, files));
   const t = dropins.get(name);
   if (t) return t;
