@@ -33,26 +33,21 @@ export interface TaskInfo {
   loadError: ErrorJson | null;
 }
 
-export interface ModuleMeta {
+/** A module's declarations as read from it (a drop-in's come back from the sandboxed scan). */
+export interface ModuleMeta extends TaskGrants {
   name?: string;
   description?: string;
   inputs?: Record<string, string>;
   outputs?: Record<string, string>;
+  /** Dict-form schema, or the JSON Schema of a Standard Schema. */
   schema?: Record<string, unknown>;
   standard_schema?: boolean;
   has_dry_run?: boolean;
   defaults?: Record<string, unknown>;
-  required_env?: string[];
-  network?: boolean | string[];
-  destructive?: boolean;
-  writes?: string[];
-  reads?: string[];
-  exec?: string[];
-  sys?: string[];
-  max_memory_mb?: number;
   grantsFor?: (config: Record<string, unknown>) => Partial<TaskGrants>;
 }
 
+/** The keys of TaskGrants, at run time. */
 const GRANT_KEYS = [
   "network",
   "required_env",
@@ -62,7 +57,8 @@ const GRANT_KEYS = [
   "exec",
   "sys",
   "max_memory_mb",
-] as const;
+] as const satisfies readonly (keyof TaskGrants)[];
+
 
 export function dropinFiles(tasksDir: string): string[] {
   const out: string[] = [];
