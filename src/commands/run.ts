@@ -94,7 +94,7 @@ export function render(data: unknown, ui: Ui): string {
       `${paint(ui, "blue", "started")} ${d.task} in the background`,
       `  run id:  ${d.run_id}`,
       `  log:     ${d.log_path}`,
-      `  wait:    ${d.wait_command.replace("--json ", "")}`,
+      `  wait:    ${String(d.wait_command).replace("--json ", "")}`,
       `  follow:  ${d.logs_command} --follow`,
     ].join("\n");
   }
