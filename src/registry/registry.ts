@@ -59,7 +59,6 @@ const GRANT_KEYS = [
   "max_memory_mb",
 ] as const satisfies readonly (keyof TaskGrants)[];
 
-
 export function dropinFiles(tasksDir: string): string[] {
   const out: string[] = [];
   try {
