@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { exists, withHome } from "./helpers.ts";
 
-const INSTALL_KEYS = ["dir", "enabled", "next_steps", "ok", "scope", "units"];
+const INSTALL_KEYS = ["dir", "enabled", "next_steps", "ok", "scope", "units", "warnings"];
 const UNIT_KEYS = ["on_calendar", "service_path", "task", "timer_path", "written"];
 
 async function analyze(args: string[]) {

@@ -28,6 +28,8 @@ export interface InstallData {
   /** True when --enable ran daemon-reload and enable --now. */
   enabled: boolean;
   next_steps: string[];
+  /** Things to fix about the units as written (e.g. Deno started from npx's cache). */
+  warnings: string[];
   /** Human output only (absent under --json): the unit texts, shown by --list. */
   contents?: Record<string, string>;
 }
@@ -81,12 +83,13 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     })),
     enabled: false,
     next_steps: planned.length ? nextStepsFor(scope, timers) : [],
+    warnings: [],
   };
   const bins = new Set(planned.map((p) => p.argv[0]).filter((b): b is string => !!b));
   for (const b of bins) {
     if (isEphemeralDeno(b)) {
-      data.next_steps.unshift(
-        `warning: the units start Deno from npx's cache (${b}), which npm may clean: ` +
+      data.warnings.push(
+        `the units start Deno from npx's cache (${b}), which npm may clean: ` +
           "install Deno for good (npm install -g deno@2.9.6, or deno task install) and run " +
           "docket install again, or set docket_bin",
       );
@@ -196,6 +199,7 @@ export function render(data: unknown, ui: Ui): string {
     ]),
   ));
   if (d.enabled) lines.push("", "Enabled and started the timers.");
+  for (const w of d.warnings ?? []) lines.push("", `warning: ${w}`);
   if (d.next_steps.length) {
     lines.push(
       "",
