@@ -171,3 +171,19 @@ Deno.test("web storage (localStorage, Cache API) is not available to tasks", asy
     assert.deepEqual(r.json.details, { ls: "undefined", caches: "undefined" });
   });
 });
+
+Deno.test("a declared reads path too big to check for escaping symlinks is refused", async () => {
+  await withHome(async (h) => {
+    const big = `${h.dir}/big`;
+    Deno.mkdirSync(big);
+    const mk = await new Deno.Command("sh", {
+      args: ["-c", `cd "${big}" && seq 1 10050 | xargs touch`],
+    }).output();
+    assert.ok(mk.success);
+    h.config(`tasks:\n  reader:\n    reads: ["${big}"]\n`);
+    h.task("reader", `{ description: "d", run: () => ({ ok: true, summary: "read" }) }`);
+    const r = await h.run(["--json", "run", "reader"]);
+    assert.equal(r.json.error.kind, "permission_denied");
+    assert.match(r.json.error.message, /too many to check/);
+  });
+});

@@ -100,6 +100,18 @@ export function findEscapingLinks(grants: TaskGrants, maxEntries = MAX_SCAN_ENTR
 export function assertNoEscapingLinks(task: string, grants: TaskGrants): void {
   const scan = findEscapingLinks(grants);
   const first = scan.links[0];
+  if (!first && !scan.complete) {
+    // An unchecked rest may hold such a link: refusing is the only answer that stays true.
+    throw new DocketError(
+      "permission_denied",
+      `Cannot run task "${task}": its declared reads/writes paths hold more than ` +
+        `${scan.scanned} entries, too many to check for symlinks leading outside them`,
+      {
+        hint: "Declare narrower paths (the files or folders the task really uses)",
+        details: { permission: "read", scanned: scan.scanned },
+      },
+    );
+  }
   if (!first) return;
   throw new DocketError(
     "permission_denied",
