@@ -21,6 +21,7 @@ import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import type { Auditor } from "../sandbox/audit.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
+import { assertOverridable } from "./overrides.ts";
 import { EventSink } from "./events.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
@@ -72,6 +73,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
       import.meta.url,
     );
     await validateSection(task, section);
+    assertOverridable(task, o.overrides);
     assertSameGrants(task, section, o.overrides);
   }
   if (task.source !== "command") {

@@ -17,6 +17,34 @@ const SETTABLE_SHARED = new Set([
 const EXEC_KEYS = ["extra_args", "hbackup_bin", "excludes"];
 const LOCKED = new Set<string>([...SHARED_KEYS, ...COMMAND_KEYS, ...EXEC_KEYS]);
 
+/**
+ * Whether a task's own config keys may be overridden for one run. Only for tasks Deno fully
+ * sandboxes (TypeScript, no `exec`): where config reaches a program outside the sandbox (every
+ * built-in, a task with `exec`, a command task), a run could redirect that program — a backup
+ * to another host, an upload of another file — within unchanged grants. There only the
+ * limits (`timeout_seconds`, `idle_timeout_seconds`, `retry`, `backoff_*`) can be set.
+ */
+export function assertOverridable(
+  task: { name: string; source: string; grants: { exec?: string[] } },
+  overrides: Record<string, unknown>,
+): void {
+  const own = Object.keys(overrides).filter((k) => !SETTABLE_SHARED.has(k));
+  if (!own.length) return;
+  const outside = task.source === "builtin" || task.source === "command" ||
+    (task.grants.exec?.length ?? 0) > 0;
+  if (!outside) return;
+  throw new DocketError(
+    "usage",
+    `Cannot override ${own.map((k) => `"${k}"`).join(", ")} of task "${task.name}" with --set: ` +
+      "its config reaches programs outside Deno's sandbox",
+    {
+      hint: "Only timeout_seconds, idle_timeout_seconds, retry and backoff_* can be set per " +
+        "run for this task; change the rest in the config file",
+      details: { task: task.name, keys: own },
+    },
+  );
+}
+
 export function parseSetArgs(pairs: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
