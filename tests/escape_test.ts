@@ -218,11 +218,12 @@ function cases(out: string, port: number): Case[] {
       permission: "harmless",
     },
     {
+      // Tasks get no Worker at all (a Worker's realm has its own web storage): it fails.
       name: "worker-inherits",
       body:
         `const w = new Worker("data:text/javascript,await fetch('${url}/worker');postMessage(1)",
         { type: "module" }); await new Promise((ok) => w.onmessage = ok); ${ret}`,
-      permission: "net",
+      permission: "harmless",
     },
     {
       name: "kill-parent",

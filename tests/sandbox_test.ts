@@ -157,18 +157,18 @@ Deno.test("env permission denial names the variable", async () => {
   });
 });
 
-Deno.test("web storage (localStorage, Cache API) is not available to tasks", async () => {
+Deno.test("web storage (localStorage, Cache API) and Workers are not available to tasks", async () => {
   await withHome(async (h) => {
     h.task(
       "stash",
       `{ description: "d", async run() {
         const g = globalThis as Record<string, unknown>;
-        return { ok: true, summary: "looked", details: { ls: typeof g.localStorage, caches: typeof g.caches } };
+        return { ok: true, summary: "looked", details: { ls: typeof g.localStorage, caches: typeof g.caches, worker: typeof g.Worker } };
       } }`,
     );
     const r = await h.run(["--json", "run", "stash"]);
     assert.equal(r.json.status, "succeeded", JSON.stringify(r.json));
-    assert.deepEqual(r.json.details, { ls: "undefined", caches: "undefined" });
+    assert.deepEqual(r.json.details, { ls: "undefined", caches: "undefined", worker: "undefined" });
   });
 });
 

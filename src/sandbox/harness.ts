@@ -50,8 +50,11 @@ function failWith(err: unknown): never {
 }
 
 // Web storage needs no Deno permission and persists in DENO_DIR, shared by every task (the
-// harness is the same main module for all): a channel around the sandbox. Tasks get none.
-for (const k of ["localStorage", "sessionStorage", "caches"]) Reflect.deleteProperty(globalThis, k);
+// harness is the same main module for all): a channel around the sandbox. Tasks get none, and
+// no Worker either (a Worker's realm has its own `caches`).
+for (const k of ["localStorage", "sessionStorage", "caches", "Worker"]) {
+  Reflect.deleteProperty(globalThis, k);
+}
 
 globalThis.addEventListener("unhandledrejection", (e) => {
   e.preventDefault();

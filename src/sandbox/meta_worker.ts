@@ -12,7 +12,9 @@ const scope = globalThis as unknown as {
   addEventListener(type: string, fn: (e: any) => void): void;
 };
 // No web storage: it needs no permission and persists in DENO_DIR (see harness.ts).
-for (const k of ["localStorage", "sessionStorage", "caches"]) Reflect.deleteProperty(globalThis, k);
+for (const k of ["localStorage", "sessionStorage", "caches", "Worker"]) {
+  Reflect.deleteProperty(globalThis, k);
+}
 const file = scope.name;
 const post = scope.postMessage.bind(scope);
 let reported = false;
