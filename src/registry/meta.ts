@@ -14,7 +14,15 @@ interface Entry {
   key: string;
   meta?: ModuleMeta;
   error?: ErrorJson;
+  /** When a failure was recorded: failures are retried after FAILURE_TTL_MS. */
+  failed_at?: number;
 }
+
+/**
+ * A failing module is scanned again at most once a minute: a module that hangs must not cost
+ * its 5 s limit on every command (an edit to the module itself is seen at once, by its key).
+ */
+const FAILURE_TTL_MS = 60_000;
 
 type Result = { meta?: ModuleMeta; error?: ErrorJson };
 
@@ -79,7 +87,8 @@ export async function readModuleMeta(
       continue;
     }
     const c = cache[f];
-    if (c && c.key === id.key) out.set(f, c);
+    const fresh = !c?.failed_at || Date.now() - c.failed_at < FAILURE_TTL_MS;
+    if (c && c.key === id.key && fresh) out.set(f, c.error ? { error: c.error } : c);
     else if (!opts.scanOnly || opts.scanOnly.includes(f)) todo.set(f, id);
   }
   if (todo.size === 0) return out;
@@ -89,10 +98,11 @@ export async function readModuleMeta(
       error: { kind: "task_load_failed" as const, message: "Task module could not be read" },
     };
     out.set(f, r);
-    // Failures are not cached: the next call retries (a module it imports may have been
-    // fixed). Nor is a file that changed while it was read, or may still change unseen.
-    if (r.meta && fileKey(f)?.key === key && settled(changed, statedAt)) cache[f] = { key, ...r };
-    else delete cache[f];
+    // Not cached: a file that changed while it was read, or may still change unseen. A
+    // failure is cached for a minute only (a module it imports may be fixed meanwhile).
+    if (fileKey(f)?.key === key && settled(changed, statedAt)) {
+      cache[f] = r.meta ? { key, ...r } : { key, ...r, failed_at: Date.now() };
+    } else delete cache[f];
   }
   try {
     Deno.mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
@@ -218,7 +228,7 @@ async function scanOnce(files: string[], concurrency: number): Promise<{
       for await (const c of child.stdout) demux.push(c);
       demux.end();
     })(),
-    new Response(child.stderr).text(),
+    stderrTail(child.stderr),
     child.status,
   ]);
   clearTimeout(timer);
@@ -257,4 +267,16 @@ async function verified(
   } catch {
     return undefined;
   }
+}
+
+/** The last 8 KiB of a stream (a module can write gigabytes to stderr at its top level). */
+async function stderrTail(stream: ReadableStream<Uint8Array>, limit = 8192): Promise<string> {
+  let tail = new Uint8Array(0);
+  for await (const c of stream) {
+    const joined = new Uint8Array(tail.length + c.length);
+    joined.set(tail);
+    joined.set(c, tail.length);
+    tail = joined.length > limit ? joined.slice(joined.length - limit) : joined;
+  }
+  return new TextDecoder().decode(tail);
 }
