@@ -328,3 +328,23 @@ Deno.test("lost-run cleanup never signals a process group that is not the task's
     }
   });
 });
+
+Deno.test("lost run whose task shell already died: its leftover children are still killed", async () => {
+  await withHome(async (h) => {
+    const pidf = `${h.dir}/sleep.pid`;
+    h.config(`tasks:
+  ticker:
+    type: command
+    command: ["sh", "-c", "sleep 307 & echo $! > ${pidf}; while true; do echo tick; sleep 0.2; done"]
+`);
+    const r = await startAsync(h, "ticker");
+    const sleepPid = Number(await fileWritten(pidf));
+    Deno.kill(r.pid, "SIGKILL");
+    await until(() => !pidAlive(r.pid), 5000, "runner dead");
+    // The shell dies of SIGPIPE on its next echo; the sleep stays in the group.
+    await new Promise((ok) => setTimeout(ok, 600));
+    const w = await h.run(["--json", "wait", r.run_id, "--timeout", "10"]);
+    assert.equal(w.json.status, "lost");
+    await until(() => !pidAlive(sleepPid), 5000, "leftover sleep killed");
+  });
+});

@@ -66,10 +66,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
         if (r.async) signalGroup(r.runner_pid, "SIGKILL");
         else Deno.kill(r.runner_pid, "SIGKILL");
       }
-      if (r.task_pid && taskGroupMembers(r.task_pid, r.task_start).length) {
+      if (r.task_pid && taskGroupMembers(r.task_pid, r.task_start, r.run_id).length) {
         // The leader is still our task: the normal TERM → grace → KILL of its group.
         if (isAlive(r.task_pid, r.task_start)) await killGroup(r.task_pid, graceMs);
-        else killTaskLeftovers(r.task_pid, r.task_start);
+        else killTaskLeftovers(r.task_pid, r.task_start, r.run_id);
       }
     }
     r = getRunOrThrow(store, runId);

@@ -94,20 +94,29 @@ export async function killGroup(pgid: number, graceMs: number): Promise<"term" |
 }
 
 /**
- * The live processes of a task's process group, but only while the group's leader is still
- * the recorded task process (same pid and start time). A reused pid never matches, so an
- * unrelated group is left alone; the price is that members left behind by a task whose own
- * process already ended are not found here (they were in its group when it ended, and the
- * runner kills its group then).
+ * The live processes of a task's process group that are provably the run's: the whole group
+ * while its leader is still the recorded task process (same pid and start time); after the
+ * leader died, the members whose environment carries this run's `DOCKET_RUN_ID` (every task
+ * process gets it, and children inherit it). A reused pid never matches either test.
  */
-export function taskGroupMembers(pgid: number, start: string | null): number[] {
-  if (!start || !isAlive(pgid, start)) return [];
-  return groupMembers(pgid);
+export function taskGroupMembers(pgid: number, start: string | null, runId?: string): number[] {
+  if (!start) return [];
+  const members = groupMembers(pgid);
+  if (isAlive(pgid, start)) return members;
+  if (!runId) return [];
+  const mark = `DOCKET_RUN_ID=${runId}\0`;
+  return members.filter((m) => {
+    try {
+      return new TextDecoder().decode(Deno.readFileSync(`/proc/${m}/environ`)).includes(mark);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** SIGKILLs what is left of a dead run's task (see taskGroupMembers). */
-export function killTaskLeftovers(pgid: number, start: string | null): number {
-  const members = taskGroupMembers(pgid, start);
+export function killTaskLeftovers(pgid: number, start: string | null, runId?: string): number {
+  const members = taskGroupMembers(pgid, start, runId);
   for (const m of members) {
     try {
       Deno.kill(m, "SIGKILL");

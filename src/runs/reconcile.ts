@@ -40,7 +40,7 @@ export function reconcile(store: SqliteStore): number {
       attempts: r.attempts,
     }, { runner_pid: r.runner_pid, runner_start: r.runner_start });
     if (!marked) continue;
-    if (r.task_pid) killTaskLeftovers(r.task_pid, r.task_start);
+    if (r.task_pid) killTaskLeftovers(r.task_pid, r.task_start, r.run_id);
     n++;
   }
   return n;
