@@ -7,6 +7,7 @@ import { exitCodeForStatus } from "../core/statuses.ts";
 import { findTask } from "../registry/registry.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { performRun, resumePrepared } from "../runs/execute.ts";
+import { assertOverridable } from "../runs/overrides.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const runId = input.args[0]!;
@@ -36,6 +37,8 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     store.transfer(row.task_name, runId, me.pid, me.start);
     try {
       const task = await findTask(cfg, row.task_name);
+      // The task may have changed since the launcher checked: the overrides are checked again.
+      assertOverridable(task, row.overrides);
       const done = await performRun(
         resumePrepared({ cfg, task, store, audit: input.opts.audit === true }, row),
         {
