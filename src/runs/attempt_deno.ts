@@ -1,0 +1,170 @@
+/** One attempt of a TypeScript task: its sandboxed Deno child, and reading its result. */
+import { fromFileUrl, join, toFileUrl } from "../core/path.ts";
+import { taskOwnConfig } from "../config/types.ts";
+import type { Auditor } from "../sandbox/audit.ts";
+import { childEnv, deriveSandbox } from "../sandbox/permissions.ts";
+import { classifyDenial, MAX_RESULT_FRAME, type ResultFrame } from "../sandbox/protocol.ts";
+import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
+import type { EventSink } from "./events.ts";
+import type { PerformOptions, Prepared } from "./execute.ts";
+import {
+  type AttemptOutcome,
+  denied,
+  failed,
+  killedOutcome,
+  lastLine,
+  limits,
+  noted,
+  recordTask,
+  tailKeeper,
+} from "./outcome.ts";
+import { applySchemaDefaults } from "./schema_check.ts";
+
+const HARNESS = new URL("../sandbox/harness.ts", import.meta.url);
+
+export async function attemptDeno(
+  p: Prepared,
+  po: PerformOptions,
+  attempt: number,
+  writeLog: (b: Uint8Array) => void,
+  sink: EventSink,
+  auditor?: Auditor,
+): Promise<AttemptOutcome> {
+  const scratch = Deno.makeTempDirSync({ prefix: `docket-${p.runId}-` });
+  const modulePath = p.task.module!.startsWith("file:")
+    ? fromFileUrl(p.task.module!)
+    : p.task.module!;
+  const spec = deriveSandbox({ grants: p.task.grants, modulePath, scratchDir: scratch });
+  const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  const context = {
+    DOCKET_RUN_ID: p.runId,
+    DOCKET_TASK_NAME: p.task.name,
+    DOCKET_DRY_RUN: p.dryRun ? "1" : "0",
+    DOCKET_SCRATCH_DIR: scratch,
+    DOCKET_ATTEMPT: String(attempt),
+  };
+  const env = childEnv({
+    source: Deno.env.toObject(),
+    required: p.task.grants.required_env ?? [],
+    context,
+    extra: { TMPDIR: scratch },
+  });
+  // Outside the scratch dir, so the task cannot rewrite its own audit (cleared env: pass it).
+  const auditFile = join(p.cfg.logs_dir, `${p.runId}.${attempt}.audit.jsonl`);
+  if (auditor) env.DENO_AUDIT_PERMISSIONS = auditFile;
+  const stdin = new TextEncoder().encode(JSON.stringify({
+    module: toFileUrl(modulePath).href,
+    config: applySchemaDefaults(p.task.schema, taskOwnConfig(p.section)),
+    dryRun: p.dryRun,
+    runId: p.runId,
+    taskName: p.task.name,
+    attempt,
+    scratchDir: scratch,
+    nonce,
+    graceMs: limits(p.section).graceMs,
+  }));
+  const stderr = tailKeeper(8192);
+  let out: ChildOutcome;
+  try {
+    out = await runChild({
+      cmd: Deno.execPath(),
+      args: ["run", ...spec.deno_flags, "--no-config", "--no-lock", HARNESS.href],
+      env,
+      cwd: scratch,
+      stdin,
+    }, {
+      ...limits(p.section),
+      log: writeLog,
+      nonce,
+      signal: po.signal,
+      onStart: (pid) => recordTask(p, pid),
+      onStderr: (b) => stderr.push(b),
+      onFrame: (kind, json) => {
+        if (kind !== "E") return;
+        try {
+          const e = JSON.parse(json) as {
+            type: string;
+            ts: string;
+            data?: Record<string, unknown>;
+          };
+          sink.push({
+            timestamp: e.ts,
+            event_type: e.type,
+            event: { type: e.type, ...(e.data ?? {}) },
+          });
+          po.onEvent?.(e.type);
+        } catch {
+          // a torn frame is dropped, the log keeps the bytes
+        }
+      },
+    });
+  } finally {
+    try {
+      Deno.removeSync(scratch, { recursive: true });
+    } catch {
+      // already gone
+    }
+    await auditor?.collect(auditFile, scratch);
+  }
+  if (out.killedBy) return noted(out, killedOutcome(out.killedBy, p.section));
+  if (out.spawnError) {
+    return {
+      status: "failed",
+      summary: `Cannot start the task's sandbox: ${out.spawnError}`,
+      details: {},
+      error: { kind: "internal", message: out.spawnError },
+      retryable: false,
+    };
+  }
+  return noted(out, fromResult(out, p, stderr.text()));
+}
+
+export function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): AttemptOutcome {
+  const r: ResultFrame | undefined = out.result;
+  if (out.resultTooLarge) {
+    // Not retried: the same code returns the same oversized result.
+    const o = failed(`Task result is larger than ${MAX_RESULT_FRAME >> 20} MiB`, "task_failed", {});
+    o.error!.hint = "Keep details small; write bulky output to a declared path instead";
+    return { ...o, retryable: false };
+  }
+  if (!r) {
+    const denial = classifyDenial(stderrTail);
+    if (denial) return denied(denial.permission, denial.target, lastLine(stderrTail));
+    if (out.signal === "SIGKILL" || out.code === 137) {
+      return failed(
+        `Task process was killed (out of memory or SIGKILL) without a result`,
+        "task_failed",
+        { exit_code: out.code, signal: out.signal },
+      );
+    }
+    return failed(
+      `Task exited with code ${out.code} without a result: ${lastLine(stderrTail) || "no output"}`,
+      "task_failed",
+      { exit_code: out.code, signal: out.signal },
+    );
+  }
+  if (r.error) {
+    if (r.error.kind === "permission_denied") {
+      return denied(r.error.permission ?? "unknown", r.error.target, r.error.message);
+    }
+    const kind = r.error.kind === "schema_invalid"
+      ? "schema_invalid"
+      : r.error.kind === "task_load_failed"
+      ? "task_load_failed"
+      : "task_failed";
+    const o = failed(r.summary, kind, r.details ?? {});
+    if (r.error.issues) o.error!.details = { issues: r.error.issues };
+    o.retryable = kind === "task_failed";
+    return o;
+  }
+  if (r.ok) {
+    return {
+      status: p.dryRun ? "dry_run" : "succeeded",
+      summary: r.summary,
+      details: r.details ?? {},
+      error: null,
+      retryable: false,
+    };
+  }
+  return failed(r.summary || "Task reported failure", "task_failed", r.details ?? {});
+}

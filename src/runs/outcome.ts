@@ -1,0 +1,166 @@
+/** Outcomes of one attempt, and the helpers both kinds of attempt share. */
+import type { ErrorJson } from "../core/errors.ts";
+import { processStart } from "../core/proc.ts";
+import type { RunStatus } from "../core/statuses.ts";
+import type { ChildOutcome } from "../sandbox/spawn.ts";
+import type { Prepared } from "./execute.ts";
+
+export interface AttemptOutcome {
+  status: RunStatus;
+  summary: string;
+  details: Record<string, unknown>;
+  error: ErrorJson | null;
+  retryable: boolean;
+}
+
+export function num(v: unknown): number | null {
+  return typeof v === "number" && v > 0 ? v : null;
+}
+
+export function cancelledOutcome(): AttemptOutcome {
+  return {
+    status: "cancelled",
+    summary: "Run was cancelled",
+    details: {},
+    error: { kind: "cancelled", message: "Run was cancelled" },
+    retryable: false,
+  };
+}
+
+export function limits(section: Record<string, unknown>) {
+  const t = num(section.timeout_seconds);
+  const i = num(section.idle_timeout_seconds);
+  const g = section.kill_grace_seconds;
+  return {
+    timeoutMs: t ? t * 1000 : null,
+    idleMs: i ? i * 1000 : null,
+    graceMs: typeof g === "number" ? g * 1000 : 5000,
+  };
+}
+
+export function killedOutcome(why: string, section: Record<string, unknown>): AttemptOutcome {
+  if (why === "cancelled") return cancelledOutcome();
+  const secs = section[why];
+  const message = why === "timeout_seconds"
+    ? `Task ran longer than timeout_seconds (${secs} s) and was stopped`
+    : `Task printed nothing for idle_timeout_seconds (${secs} s) and was stopped`;
+  return {
+    status: "timeout",
+    summary: message,
+    details: { timeout: why, limit_seconds: secs },
+    error: {
+      kind: "timeout",
+      message,
+      hint: `Raise ${why} in the task's config if the task needs longer`,
+      details: { limit: why, seconds: secs },
+    },
+    retryable: true,
+  };
+}
+
+export function tailKeeper(limit: number) {
+  let chunks: Uint8Array[] = [];
+  let size = 0;
+  let total = 0;
+  return {
+    push(b: Uint8Array) {
+      chunks.push(b.slice());
+      size += b.length;
+      total += b.length;
+      while (size - (chunks[0]?.length ?? 0) >= limit && chunks.length > 1) {
+        size -= chunks.shift()!.length;
+      }
+    },
+    text(): string {
+      const all = new Uint8Array(size);
+      let off = 0;
+      for (const c of chunks) {
+        all.set(c, off);
+        off += c.length;
+      }
+      const s = new TextDecoder().decode(
+        all.length > limit ? all.subarray(all.length - limit) : all,
+      );
+      return s;
+    },
+    get total() {
+      return total;
+    },
+    reset() {
+      chunks = [];
+      size = 0;
+      total = 0;
+    },
+  };
+}
+
+/** What runChild had to cut short, for the run's details. */
+export function childNotes(out: ChildOutcome): Record<string, unknown> {
+  const notes: Record<string, unknown> = {};
+  if (out.outputCut) notes.output_truncated = "a background process kept the output open";
+  if (out.eventsDropped) notes.events_dropped = out.eventsDropped;
+  return notes;
+}
+
+export function noted(out: ChildOutcome, o: AttemptOutcome): AttemptOutcome {
+  return { ...o, details: { ...o.details, ...childNotes(out) } };
+}
+
+export function lastLine(s: string): string {
+  return s.trim().split("\n").filter((l) => l.trim()).pop()?.replace(/^error: /, "") ?? "";
+}
+
+export function denied(
+  permission: string,
+  target: string | undefined,
+  message: string,
+): AttemptOutcome {
+  const what = target ? `${permission} access to "${target}"` : `${permission} access`;
+  return {
+    status: "failed",
+    summary: `Permission denied: the task needs ${what}, which it did not declare`,
+    details: { permission, ...(target !== undefined ? { target } : {}) },
+    error: {
+      kind: "permission_denied",
+      message: `Task was denied ${what}: ${
+        message.replace(/, run again with the --allow-\w+ flag/, "")
+      }`,
+      hint: permission === "net"
+        ? "Declare network: true (or network: [host:port]) if the task needs it"
+        : permission === "env"
+        ? "Declare the variable in required_env"
+        : permission === "write"
+        ? "Declare destructive: true with writes: [paths] if the task must write there"
+        : permission === "read"
+        ? "Declare the path in reads"
+        : permission === "run"
+        ? "Declare the program in exec"
+        : permission === "sys"
+        ? "Declare the API in sys"
+        : permission === "import"
+        ? "Fetching modules is network access: cache them first (deno cache), or declare network: true"
+        : "Declare the permission the task needs",
+      details: { permission, ...(target !== undefined ? { target } : {}) },
+    },
+    retryable: false,
+  };
+}
+
+export function failed(
+  summary: string,
+  kind: ErrorJson["kind"],
+  details: Record<string, unknown>,
+): AttemptOutcome {
+  return {
+    status: "failed",
+    summary,
+    details,
+    error: { kind, message: summary },
+    retryable: kind === "task_failed",
+  };
+}
+
+/** Records the task process (pid + start time) so lost-run cleanup can tell it from a reuse. */
+export function recordTask(p: Prepared, pid: number): void {
+  p.store.setRunner(p.runId, { task_pid: pid, task_start: processStart(pid)?.start ?? null });
+}
