@@ -26,11 +26,6 @@ export function selfIdentity(): ProcessIdentity {
   return { pid: Deno.pid, start: processStart(Deno.pid)?.start ?? "" };
 }
 
-export function identityOf(pid: number): ProcessIdentity | undefined {
-  const p = processStart(pid);
-  return p ? { pid, start: p.start } : undefined;
-}
-
 export function isAlive(pid: number | null | undefined, start?: string | null): boolean {
   if (!pid || pid <= 0) return false;
   const p = processStart(pid);
