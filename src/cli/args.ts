@@ -113,3 +113,18 @@ export function parseArgv(args: string[], options: Record<string, ArgOption>): P
   }
   return { values, positionals };
 }
+
+/** The parser options of a command, from its table entry. */
+export function argOptions(def: {
+  options: Record<string, { type: "boolean" | "string"; short?: string; multiple?: boolean }>;
+}): Record<string, ArgOption> {
+  const options: Record<string, ArgOption> = {};
+  for (const [k, o] of Object.entries(def.options)) {
+    options[k] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+    };
+  }
+  return options;
+}

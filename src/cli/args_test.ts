@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import assert from "node:assert/strict";
-import { type ArgOption, parseArgv } from "./args.ts";
+import { type ArgOption, argOptions, parseArgv } from "./args.ts";
 import { COMMANDS } from "./table.ts";
 
 const OPTIONS: Record<string, ArgOption> = {
@@ -82,14 +82,7 @@ Deno.test("parseArgv parses and fails exactly like node:util parseArgs", () => {
 
 Deno.test("parseArgv agrees with parseArgs on every command's real options", () => {
   for (const def of COMMANDS) {
-    const options: Record<string, ArgOption> = {};
-    for (const [k, o] of Object.entries(def.options)) {
-      options[k] = {
-        type: o.type,
-        ...(o.short ? { short: o.short } : {}),
-        ...(o.multiple ? { multiple: true } : {}),
-      };
-    }
+    const options = argOptions(def);
     const names = Object.keys(options);
     const probes = [
       ...names.flatMap((n) => [[`--${n}`], [`--${n}`, "v"], [`--${n}=v`], [`--${n}`, "-v"]]),

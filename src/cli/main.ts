@@ -2,7 +2,7 @@
  * argv → command → data → JSON or human output → exit code. The only place that writes the
  * final document; `main.ts` exits with what this returns.
  */
-import { type ArgOption, parseArgv } from "./args.ts";
+import { argOptions, parseArgv } from "./args.ts";
 import { DocketError, errorToJson, exitCodeFor, suggest, toDocketError } from "../core/errors.ts";
 import { COMMANDS, findCommand, GLOBAL_OPTIONS } from "./table.ts";
 import type { CommandDef, Ui } from "./types.ts";
@@ -141,14 +141,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function parseCommandArgs(def: CommandDef, args: string[]) {
-  const options: Record<string, ArgOption> = {};
-  for (const [k, o] of Object.entries(def.options)) {
-    options[k] = {
-      type: o.type,
-      ...(o.short ? { short: o.short } : {}),
-      ...(o.multiple ? { multiple: true } : {}),
-    };
-  }
+  const options = argOptions(def);
   let parsed;
   try {
     parsed = parseArgv(args, options);

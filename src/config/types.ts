@@ -1,4 +1,5 @@
 /** The validated config as the rest of docket sees it (no zod types: cheap to import). */
+import type { TaskGrants } from "../task_api.ts";
 export interface TaskSection {
   [key: string]: unknown;
 }
@@ -14,6 +15,18 @@ export interface DocketConfig {
   history: { keep_runs?: number; keep_days?: number };
   tasks: Record<string, TaskSection>;
 }
+
+/** The keys of TaskGrants (the declarations that become Deno permissions), at run time. */
+export const GRANT_KEYS = [
+  "network",
+  "required_env",
+  "destructive",
+  "writes",
+  "reads",
+  "exec",
+  "sys",
+  "max_memory_mb",
+] as const satisfies readonly (keyof TaskGrants)[];
 
 /** Keys docket itself interprets; the rest of a task's section is the task's own config. */
 export const SHARED_KEYS = [
@@ -33,14 +46,7 @@ export const SHARED_KEYS = [
   "inputs",
   "outputs",
   "schema",
-  "required_env",
-  "network",
-  "destructive",
-  "writes",
-  "reads",
-  "exec",
-  "sys",
-  "max_memory_mb",
+  ...GRANT_KEYS,
   "timeout_seconds",
   "idle_timeout_seconds",
   "kill_grace_seconds",

@@ -6,7 +6,7 @@
  */
 import { basename, join } from "../core/path.ts";
 import { DocketError, type ErrorJson, suggest } from "../core/errors.ts";
-import type { DocketConfig, TaskSection } from "../config/types.ts";
+import { type DocketConfig, GRANT_KEYS, type TaskSection } from "../config/types.ts";
 import type { TaskGrants } from "../task_api.ts";
 import { BUILTIN_NAMES, builtinModuleUrl } from "./builtins.ts";
 import { readModuleMeta } from "./meta.ts";
@@ -46,18 +46,6 @@ export interface ModuleMeta extends TaskGrants {
   defaults?: Record<string, unknown>;
   grantsFor?: (config: Record<string, unknown>) => Partial<TaskGrants>;
 }
-
-/** The keys of TaskGrants, at run time. */
-const GRANT_KEYS = [
-  "network",
-  "required_env",
-  "destructive",
-  "writes",
-  "reads",
-  "exec",
-  "sys",
-  "max_memory_mb",
-] as const satisfies readonly (keyof TaskGrants)[];
 
 export function dropinFiles(tasksDir: string): string[] {
   const out: string[] = [];
