@@ -7,7 +7,8 @@ import { paint } from "../render/ui.ts";
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
   const t = await findTask(cfg, input.args[0]!);
-  return { exitCode: 0, data: { ok: true, task: taskJson(t) } };
+  const dryRun = input.opts["dry-run"] === true;
+  return { exitCode: 0, data: { ok: true, task: taskJson(t, { dryRun }) } };
 }
 
 export function render(data: unknown, ui: Ui): string {

@@ -51,6 +51,8 @@ export interface DeriveInput {
   modulePath?: string;
   /** Per-run scratch dir; `<scratch>` when describing without a run. */
   scratchDir: string;
+  /** A dry run: no write grant outside the scratch dir, whatever the task declares. */
+  dryRun?: boolean;
 }
 
 /** Derives the Deno flags for a TypeScript task. Pure: no I/O. */
@@ -66,7 +68,11 @@ export function deriveSandbox(input: DeriveInput): SandboxSpec {
   ]);
   const destructive = g.destructive === true;
   // destructive without a `writes` list: anywhere; with one (even empty): only those paths.
-  const write: boolean | string[] = destructive
+  // A dry run previews: its code may write its scratch dir only (a task's dryRun() is code
+  // like any other, and may be wrong).
+  const write: boolean | string[] = input.dryRun
+    ? [input.scratchDir]
+    : destructive
     ? (g.writes === undefined ? true : uniq([input.scratchDir, ...g.writes]))
     : [input.scratchDir];
   const run = uniq(g.exec ?? []);
@@ -89,6 +95,12 @@ export function deriveSandbox(input: DeriveInput): SandboxSpec {
     notes.push(
       `programs started through exec (${run.join(", ")}) run outside Deno's sandbox: ` +
         "only the cleared environment limits them",
+    );
+  }
+  if (input.dryRun) {
+    notes.push(
+      "dry run: no write grant outside the scratch dir, whatever the task declares" +
+        (run.length ? " (programs started through exec are not limited by it)" : ""),
     );
   }
   notes.push("a symlink that already exists inside an allowed path can lead outside it");
