@@ -51,7 +51,12 @@ export function sandboxOf(t: TaskInfo, opts: { dryRun?: boolean } = {}) {
   });
 }
 
-export function taskJson(t: TaskInfo, opts: { dryRun?: boolean } = {}) {
+export function taskJson(t: TaskInfo) {
+  return taskJsonFor(t, {});
+}
+
+/** `taskJson`, with the sandbox of a dry run when `opts.dryRun` (`describe --dry-run`). */
+export function taskJsonFor(t: TaskInfo, opts: { dryRun?: boolean }) {
   const sb = sandboxOf(t, opts);
   return {
     name: t.name,
