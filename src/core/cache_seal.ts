@@ -25,13 +25,24 @@ export function cacheKey(home: string): Promise<CryptoKey | undefined> {
 async function loadKey(file: string): Promise<CryptoKey | undefined> {
   let raw = readKey(file);
   if (raw === "absent") {
+    // Written aside, then linked into place: another docket starting at the same moment sees
+    // no key or a whole key, never a half-written one (link fails if one is already there).
+    const tmp = `${file}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
     try {
-      const fresh = crypto.getRandomValues(new Uint8Array(KEY_BYTES));
       Deno.mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      Deno.writeFileSync(file, fresh, { mode: 0o600, createNew: true });
-      Deno.chmodSync(file, 0o600);
+      Deno.writeFileSync(tmp, crypto.getRandomValues(new Uint8Array(KEY_BYTES)), {
+        mode: 0o600,
+        createNew: true,
+      });
+      Deno.chmodSync(tmp, 0o600);
+      Deno.linkSync(tmp, file);
     } catch {
       // a read-only home, or another docket created it first: read what is there
+    }
+    try {
+      Deno.removeSync(tmp);
+    } catch {
+      // never created
     }
     raw = readKey(file);
   }

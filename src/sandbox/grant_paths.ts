@@ -42,8 +42,9 @@ export function grantPathProblem(value: unknown): string | undefined {
   const p = flagEntryProblem(value);
   if (p) return p;
   if (!(value as string).startsWith("/")) {
-    return "is relative: a task module declares absolute paths (in the config file, " +
-      "relative paths are resolved against the config file's folder)";
+    return "is relative: declare an absolute path (relative reads/writes written in the " +
+      "config file resolve against its folder; a path a task module declares, or derives " +
+      "from its config, must be absolute)";
   }
   return undefined;
 }
