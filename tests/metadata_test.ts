@@ -200,7 +200,8 @@ Deno.test("a same-size edit that keeps the mtime is noticed: describe shows the 
     await until(() => Math.floor(Date.now() / 1000) > changed, 3000, "the next second");
     const first = await h.run(["--json", "describe", "synced"]);
     assert.deepEqual(netFlags(first.json.task.deno_flags), ["--allow-net"]);
-    const cache = JSON.parse(Deno.readTextFileSync(`${h.dir}/cache/meta.json`));
+    const sealed = JSON.parse(Deno.readTextFileSync(`${h.dir}/cache/meta.json`));
+    const cache = JSON.parse(sealed.body);
     assert.ok(cache[path], "the first describe caches the module");
     rewriteKeepingMtime(path, "network: true ,", "network: false,");
     const second = await h.run(["--json", "describe", "synced"]);

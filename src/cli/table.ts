@@ -27,7 +27,9 @@ export const COMMANDS: CommandDef[] = [
     name: "describe",
     summary: "Show a task's description, resolved configuration and sandbox",
     args: [{ name: "task", required: true, description: "Task name" }],
-    options: {},
+    options: {
+      "dry-run": { type: "boolean", description: "Show the sandbox of a dry run instead" },
+    },
     load: command("describe"),
   },
   {

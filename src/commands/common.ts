@@ -39,18 +39,25 @@ export function maskConfig(v: unknown, key = ""): unknown {
   return typeof v === "string" ? maskTokenShapes(v) : v;
 }
 
-export function sandboxOf(t: TaskInfo) {
+/** The sandbox of `t`'s runs (of its dry runs with `dryRun`), as `deriveSandbox` makes it. */
+export function sandboxOf(t: TaskInfo, opts: { dryRun?: boolean } = {}) {
   if (t.source === "command") return commandPermissions(t.grants);
   const modulePath = t.module?.startsWith("file:") ? fromFileUrl(t.module) : t.module ?? undefined;
   return deriveSandbox({
     grants: t.grants,
     ...(modulePath ? { modulePath } : {}),
     scratchDir: "<scratch>",
+    ...(opts.dryRun ? { dryRun: true } : {}),
   });
 }
 
 export function taskJson(t: TaskInfo) {
-  const sb = sandboxOf(t);
+  return taskJsonFor(t, {});
+}
+
+/** `taskJson`, with the sandbox of a dry run when `opts.dryRun` (`describe --dry-run`). */
+export function taskJsonFor(t: TaskInfo, opts: { dryRun?: boolean }) {
+  const sb = sandboxOf(t, opts);
   return {
     name: t.name,
     description: t.description,

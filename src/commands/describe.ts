@@ -1,13 +1,14 @@
 /** `docket describe <task>`: description, resolved config, schema and the derived sandbox. */
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { findTask } from "../registry/registry.ts";
-import { taskJson } from "./common.ts";
+import { type taskJson, taskJsonFor } from "./common.ts";
 import { paint } from "../render/ui.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
   const t = await findTask(cfg, input.args[0]!);
-  return { exitCode: 0, data: { ok: true, task: taskJson(t) } };
+  const dryRun = input.opts["dry-run"] === true;
+  return { exitCode: 0, data: { ok: true, task: taskJsonFor(t, { dryRun }) } };
 }
 
 export function render(data: unknown, ui: Ui): string {

@@ -138,7 +138,20 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
       ...(missing.length ? { hint: `Install ${missing.join(", ")} or fix the path` } : {}),
     });
     // The same scan `docket run` refuses a task on: links the sandbox would follow outside.
-    const links = findEscapingLinks(t.grants).links;
+    const scan = findEscapingLinks(t.grants);
+    const links = scan.links;
+    if (scan.hardlinks.length) {
+      const shown = scan.hardlinks.slice(0, 3).map((e) => `${e.file} (${e.nlink} links)`)
+        .join(", ");
+      const more = scan.hardlinks.length > 3 ? ` and ${scan.hardlinks.length - 3} more` : "";
+      checks.push({
+        name: `task ${t.name} paths`,
+        status: "warn",
+        message: `hard-linked file(s) inside declared writes: ${shown}${more}`,
+        hint: "Runs are refused until each is a single-link copy (writing one changes its " +
+          "other names too)",
+      });
+    }
     if (links.length) {
       const shown = links.slice(0, 3).map((e) => `${e.link} -> ${e.target}`).join(", ");
       const more = links.length > 3 ? ` and ${links.length - 3} more` : "";

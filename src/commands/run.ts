@@ -47,7 +47,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       audit,
     });
     if (input.ui.verbose > 0) {
-      const sb = sandboxOf(task);
+      const sb = sandboxOf(task, { dryRun });
       const how = task.source === "command"
         ? "command task (environment filter only)"
         : `deno run ${sb.deno_flags.join(" ")}`;

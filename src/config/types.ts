@@ -14,6 +14,8 @@ export interface DocketConfig {
   logs_dir: string;
   history: { keep_runs?: number; keep_days?: number };
   tasks: Record<string, TaskSection>;
+  /** The loader's content key (SHA-256 over the file's bytes and what validation used). */
+  digest?: string;
 }
 
 /** The keys of TaskGrants (the declarations that become Deno permissions), at run time. */

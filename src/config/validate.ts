@@ -8,6 +8,7 @@ import { commandTaskSchema, sharedTaskSchema, topSchema } from "./schema.ts";
 import type { DocketConfig, TaskSection } from "./types.ts";
 import { defaultDirs, TASK_NAME_RE } from "./load.ts";
 import { BUILTIN_NAMES } from "../registry/builtins.ts";
+import { flagEntryProblem } from "../sandbox/grant_paths.ts";
 
 interface Problem {
   path: string;
@@ -151,6 +152,7 @@ export async function checkTaskSection(
     return undefined;
   }
   const t: TaskSection = { ...shared.data };
+  grantEntries(t, base, p, problems);
   if (t.type === "command" || (t.command !== undefined && t.type === undefined)) {
     t.type = "command";
     const c = commandTaskSchema.safeParse(t);
@@ -180,6 +182,30 @@ export async function checkTaskSection(
     }
   }
   return t;
+}
+
+/**
+ * Declared paths become absolute here (`~` expanded, relative ones against the config file's
+ * folder, as `module:` and `cwd:`), so the cached config already holds what is granted; an
+ * entry Deno's comma-separated flag lists cannot hold as one is a problem.
+ */
+function grantEntries(
+  t: TaskSection,
+  base: string,
+  at: string[],
+  problems: Problem[],
+): void {
+  for (const key of ["reads", "writes", "exec", "network", "sys", "required_env"]) {
+    const list = t[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((v, i) => {
+      const message = flagEntryProblem(v);
+      if (message) problems.push({ path: [...at, key, i].join("."), message });
+    });
+    if (key === "reads" || key === "writes") {
+      t[key] = list.map((v) => typeof v === "string" && v !== "" ? resolvePath(v, base) : v);
+    }
+  }
 }
 
 export { invalid as invalidConfigError };

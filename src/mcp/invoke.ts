@@ -7,24 +7,14 @@ import { findCommand } from "../cli/table.ts";
 import type { CommandInput } from "../cli/types.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { errorToJson, toDocketError } from "../core/errors.ts";
-import { configPath } from "../core/paths.ts";
 
-let cached: { key: string; cfg: DocketConfig } | undefined;
-
-/** The config, reloaded when the file changes: the server lives longer than one edit. */
+/**
+ * The config, re-checked on every call: the server lives longer than one edit. The same
+ * loader and content key as every other command (a cheap read and hash when unchanged).
+ */
 export async function freshConfig(): Promise<DocketConfig> {
   const { loadConfig } = await import("../config/load.ts");
-  let key = "missing";
-  try {
-    const st = Deno.statSync(configPath());
-    key = `${st.size}|${st.mtime?.getTime()}`;
-  } catch {
-    // no config file: defaults
-  }
-  if (cached?.key === key) return cached.cfg;
-  const cfg = await loadConfig({ noCache: cached !== undefined });
-  cached = { key, cfg };
-  return cfg;
+  return await loadConfig();
 }
 
 export interface Call {

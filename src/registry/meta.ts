@@ -1,6 +1,8 @@
 /**
  * Reads drop-in module metadata in a sandboxed child; caches it by path and the file's
- * identity (size, mtime, ctime, inode, device) under docket's version.
+ * identity (size, mtime, ctime, inode, device) under docket's version. The cache holds the
+ * grants docket hands out, so it is sealed (core/cache_seal.ts): an edited or planted
+ * `cache/meta.json` counts as empty and every module is scanned again.
  */
 import { dirname, fromFileUrl, join } from "../core/path.ts";
 import type { DocketConfig } from "../config/types.ts";
@@ -9,6 +11,7 @@ import type { ModuleMeta } from "./registry.ts";
 import { FrameDemuxer } from "../sandbox/protocol.ts";
 import { BASE_ENV, TASK_API_FILES } from "../sandbox/permissions.ts";
 import { VERSION } from "../version.ts";
+import { seal, unseal } from "../core/cache_seal.ts";
 
 interface Entry {
   key: string;
@@ -26,8 +29,11 @@ const FAILURE_TTL_MS = 60_000;
 
 type Result = { meta?: ModuleMeta; error?: ErrorJson };
 
-/** 2: entries written by the single-realm harness may hold another module's forged report. */
-const CACHE_VERSION = 2;
+/**
+ * 2: entries written by the single-realm harness may hold another module's forged report.
+ * 3: the file is sealed.
+ */
+const CACHE_VERSION = 3;
 const HARNESS = new URL("../sandbox/meta_harness.ts", import.meta.url);
 const WORKER = fromFileUrl(new URL("../sandbox/meta_worker.ts", import.meta.url));
 /** Modules loading at once in the child, each in its own worker. */
@@ -74,7 +80,8 @@ export async function readModuleMeta(
   const cacheFile = join(cfg.home, "cache", "meta.json");
   let cache: Record<string, Entry> = {};
   try {
-    cache = JSON.parse(Deno.readTextFileSync(cacheFile));
+    const body = await unseal(cfg.home, JSON.parse(Deno.readTextFileSync(cacheFile)));
+    if (body !== undefined) cache = JSON.parse(body);
   } catch {
     // empty cache
   }
@@ -105,9 +112,11 @@ export async function readModuleMeta(
     } else delete cache[f];
   }
   try {
+    const record = await seal(cfg.home, JSON.stringify(cache));
+    if (!record) return out; // no trusted key: nothing is cached
     Deno.mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
     const tmp = `${cacheFile}.${Deno.pid}.tmp`;
-    Deno.writeTextFileSync(tmp, JSON.stringify(cache), { mode: 0o600 });
+    Deno.writeTextFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
     Deno.renameSync(tmp, cacheFile);
   } catch {
     // cache is an optimisation

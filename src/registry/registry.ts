@@ -11,6 +11,7 @@ import type { TaskGrants } from "../task_api.ts";
 import { BUILTIN_NAMES, builtinModuleUrl } from "./builtins.ts";
 import { readModuleMeta } from "./meta.ts";
 import { TASK_NAME_RE } from "../config/load.ts";
+import { canonicalGrants, describeProblem, flagEntryProblem } from "../sandbox/grant_paths.ts";
 
 export type TaskSource = "builtin" | "dropin" | "module" | "command";
 
@@ -88,7 +89,25 @@ function build(
   loadError: ErrorJson | null,
 ): TaskInfo {
   const config: TaskSection = { ...(meta.defaults ?? {}), ...section };
-  const grants = grantsOf(meta, section);
+  // What is reported and what is granted are the same canonical paths; a declaration that
+  // cannot be granted as written makes the task fail to load (so it never runs).
+  const { grants, problems } = canonicalGrants(grantsOf(meta, section));
+  if (!loadError && problems[0]) {
+    loadError = {
+      kind: "task_load_failed",
+      message: `Cannot load task ${quoted(name)}: ${describeProblem(problems[0])}`,
+      hint: "Fix the declaration (or the config value it is derived from)",
+    };
+  }
+  if (!loadError && module && !module.startsWith("file:") && flagEntryProblem(module)) {
+    loadError = {
+      kind: "task_load_failed",
+      message: `Cannot load task ${quoted(name)}: its module path ${quoted(module)} ${
+        flagEntryProblem(module)
+      }`,
+      hint: "Rename the module file",
+    };
+  }
   const schema = (section.schema as Record<string, unknown> | undefined) ?? meta.schema ?? {};
   return {
     name,
@@ -100,7 +119,7 @@ function build(
     schema,
     standardSchema: meta.standard_schema === true && section.schema === undefined,
     grants,
-    regrant: (sec) => grantsOf(meta, sec),
+    regrant: (sec) => canonicalGrants(grantsOf(meta, sec)).grants,
     config,
     hasDryRun: source === "command"
       ? section.dry_run_args !== undefined || section.dry_run_command !== undefined

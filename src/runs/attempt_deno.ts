@@ -34,7 +34,12 @@ export async function attemptDeno(
   const modulePath = p.task.module!.startsWith("file:")
     ? fromFileUrl(p.task.module!)
     : p.task.module!;
-  const spec = deriveSandbox({ grants: p.task.grants, modulePath, scratchDir: scratch });
+  const spec = deriveSandbox({
+    grants: p.task.grants,
+    modulePath,
+    scratchDir: scratch,
+    dryRun: p.dryRun,
+  });
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   const context = {
     DOCKET_RUN_ID: p.runId,

@@ -3,7 +3,8 @@
  * flags and the environment of its child. `describe` and `capabilities` show its output.
  */
 import type { TaskGrants } from "../task_api.ts";
-import { fromFileUrl } from "../core/path.ts";
+import { fromFileUrl, normalize } from "../core/path.ts";
+import { canonicalGrants, describeProblem, flagEntryProblem } from "./grant_paths.ts";
 
 /**
  * docket's public task API files: a task module that imports them (statically) needs read
@@ -51,22 +52,34 @@ export interface DeriveInput {
   modulePath?: string;
   /** Per-run scratch dir; `<scratch>` when describing without a run. */
   scratchDir: string;
+  /** A dry run: no write grant outside the scratch dir, whatever the task declares. */
+  dryRun?: boolean;
 }
 
-/** Derives the Deno flags for a TypeScript task. Pure: no I/O. */
+/**
+ * Derives the Deno flags for a TypeScript task. Pure: no I/O. Grants are canonical first
+ * (grant_paths.ts): an entry that cannot be granted as written is left out, never split.
+ */
 export function deriveSandbox(input: DeriveInput): SandboxSpec {
-  const g = input.grants;
+  const { grants: g, problems } = canonicalGrants(input.grants);
+  const modulePath = input.modulePath === undefined || flagEntryProblem(input.modulePath)
+    ? undefined
+    : normalize(input.modulePath);
   const net: boolean | string[] = Array.isArray(g.network) ? uniq(g.network) : g.network === true;
   const env = uniq([...(g.required_env ?? []), ...CONTEXT_ENV]);
   const read = uniq([
-    ...(input.modulePath ? [input.modulePath] : []),
+    ...(modulePath ? [modulePath] : []),
     ...TASK_API_FILES,
     input.scratchDir,
     ...(g.reads ?? []),
   ]);
   const destructive = g.destructive === true;
   // destructive without a `writes` list: anywhere; with one (even empty): only those paths.
-  const write: boolean | string[] = destructive
+  // A dry run previews: its code may write its scratch dir only (a task's dryRun() is code
+  // like any other, and may be wrong).
+  const write: boolean | string[] = input.dryRun
+    ? [input.scratchDir]
+    : destructive
     ? (g.writes === undefined ? true : uniq([input.scratchDir, ...g.writes]))
     : [input.scratchDir];
   const run = uniq(g.exec ?? []);
@@ -85,10 +98,20 @@ export function deriveSandbox(input: DeriveInput): SandboxSpec {
   // from Deno's default hosts (esm.sh, deno.land, jsr.io…) reaches the network (measured).
   if (net !== true) flags.push("--cached-only");
   const notes: string[] = [];
+  if (input.modulePath !== undefined && !modulePath) {
+    notes.push(`module path ${JSON.stringify(input.modulePath)} cannot be granted: not run`);
+  }
+  for (const p of problems) notes.push(`not granted: ${describeProblem(p)}`);
   if (run.length) {
     notes.push(
       `programs started through exec (${run.join(", ")}) run outside Deno's sandbox: ` +
         "only the cleared environment limits them",
+    );
+  }
+  if (input.dryRun) {
+    notes.push(
+      "dry run: no write grant outside the scratch dir, whatever the task declares" +
+        (run.length ? " (programs started through exec are not limited by it)" : ""),
     );
   }
   notes.push("a symlink that already exists inside an allowed path can lead outside it");

@@ -63,3 +63,38 @@ Deno.test("childEnv: only the base set, declared variables and context", () => {
     DOCKET_RUN_ID: "r",
   });
 });
+
+Deno.test("deriveSandbox: paths are normalised; entries a flag list cannot hold are left out", () => {
+  const sb = deriveSandbox({
+    grants: {
+      reads: ["/r/./a/../b/", "..", "/x,/etc", "rel/dir"],
+      destructive: true,
+      writes: ["/w//o/", "/a,/"],
+      exec: ["sh,rm"],
+      network: ["a.example,b.example"],
+    },
+    modulePath: "/t/x,.,y.ts",
+    scratchDir: "/s",
+  });
+  const p = sb.permissions;
+  assert.deepEqual(p.read, [...TASK_API_FILES, "/s", "/r/b"]);
+  assert.deepEqual(p.write, ["/s", "/w/o"]);
+  assert.deepEqual(p.run, []);
+  assert.deepEqual(p.net, []);
+  assert.ok(!sb.deno_flags.some((f) => f.includes("/etc") || f.includes("x,.,y")));
+  assert.equal(p.notes.filter((n) => n.startsWith("not granted:")).length, 6);
+  assert.ok(p.notes.some((n) => n.startsWith("module path")));
+});
+
+Deno.test("deriveSandbox: a dry run writes its scratch dir only, and says so", () => {
+  const g = { destructive: true, writes: ["/w"] };
+  const dry = deriveSandbox({ grants: g, ...base, dryRun: true });
+  assert.deepEqual(dry.permissions.write, ["/s"]);
+  assert.ok(dry.deno_flags.includes("--allow-write=/s"));
+  assert.ok(dry.permissions.notes.some((n) => n.startsWith("dry run: no write grant")));
+  assert.ok(
+    deriveSandbox({ grants: { destructive: true }, ...base, dryRun: true }).deno_flags
+      .includes("--allow-write=/s"),
+  );
+  assert.deepEqual(deriveSandbox({ grants: g, ...base }).permissions.write, ["/s", "/w"]);
+});

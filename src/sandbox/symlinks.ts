@@ -3,6 +3,11 @@
  * symlinks: a link that already sits inside a granted directory lets the task read or write
  * where it leads (measured, deno 2.9.6). Before a run, docket looks for such links under the
  * task's declared `reads`/`writes` and refuses the run if one leads outside every granted path.
+ *
+ * Hard links are the same hole for writes: a regular file with a second name elsewhere is
+ * that other file, so writing it inside a granted path changes a file outside it. Their other
+ * names cannot be found cheaply, so any regular file with more than one link under a declared
+ * `writes` path refuses the run.
  */
 import { dirname, resolve } from "../core/path.ts";
 import type { TaskGrants } from "../task_api.ts";
@@ -18,8 +23,18 @@ export interface EscapingLink {
   target: string;
 }
 
+export interface HardLink {
+  /** The declared `writes` path it was found under. */
+  declared: string;
+  file: string;
+  /** Its link count (more than 1: another name, possibly outside, is the same file). */
+  nlink: number;
+}
+
 export interface LinkScan {
   links: EscapingLink[];
+  /** Regular files with more than one link under a declared `writes` path. */
+  hardlinks: HardLink[];
   /** False when the walk stopped at `maxEntries`: links further down were not looked at. */
   complete: boolean;
   scanned: number;
@@ -58,7 +73,7 @@ function linkTarget(link: string): string {
  * Only for tasks whose file access Deno enforces (no `exec`: programs run outside the sandbox).
  */
 export function findEscapingLinks(grants: TaskGrants, maxEntries = MAX_SCAN_ENTRIES): LinkScan {
-  const out: LinkScan = { links: [], complete: true, scanned: 0 };
+  const out: LinkScan = { links: [], hardlinks: [], complete: true, scanned: 0 };
   if ((grants.exec ?? []).length) return out;
   const sets: ["read" | "write", string[]][] = [["read", grants.reads ?? []]];
   if (grants.destructive === true && Array.isArray(grants.writes)) {
@@ -69,7 +84,19 @@ export function findEscapingLinks(grants: TaskGrants, maxEntries = MAX_SCAN_ENTR
       .map((d) => ({ declared: d, root: real(d) }))
       .filter((r): r is { declared: string; root: string } => r.root !== undefined);
     const allowed = (t: string) => roots.some((r) => inside(t, r.root));
+    const linked = (declared: string, file: string) => {
+      if (permission !== "write") return;
+      try {
+        const st = Deno.lstatSync(file);
+        if (st.isFile && (st.nlink ?? 1) > 1) {
+          out.hardlinks.push({ declared, file, nlink: st.nlink! });
+        }
+      } catch {
+        // gone meanwhile: nothing to write through
+      }
+    };
     for (const { declared: d, root } of roots) {
+      linked(d, root); // a declared file, not only files below a declared folder
       const stack = [root];
       while (stack.length) {
         const dir = stack.pop()!;
@@ -89,6 +116,7 @@ export function findEscapingLinks(grants: TaskGrants, maxEntries = MAX_SCAN_ENTR
             const target = linkTarget(p);
             if (!allowed(target)) out.links.push({ permission, declared: d, link: p, target });
           } else if (e.isDirectory) stack.push(p);
+          else if (e.isFile) linked(d, p);
         }
       }
     }
@@ -109,6 +137,19 @@ export function assertNoEscapingLinks(task: string, grants: TaskGrants): void {
       {
         hint: "Declare narrower paths (the files or folders the task really uses)",
         details: { permission: "read", scanned: scan.scanned },
+      },
+    );
+  }
+  const hard = scan.hardlinks[0];
+  if (!first && hard) {
+    throw new DocketError(
+      "permission_denied",
+      `Cannot run task "${task}": its declared writes path "${hard.declared}" holds "${hard.file}", ` +
+        `a file with ${hard.nlink} hard links: writing it would change the same file elsewhere`,
+      {
+        hint: "Replace the file with a copy (cp --remove-destination, or remove the other " +
+          "links), or declare a writes path without hard-linked files",
+        details: { permission: "write", target: hard.file, hardlinks: scan.hardlinks },
       },
     );
   }

@@ -127,13 +127,23 @@ export function parseRcloneOutput(stderr: string): RcloneOutput {
 }
 
 /**
- * True when an rclone path names a remote (`name:path`, or an on-the-fly `:backend:` other
- * than `:local:`), false for a local path.
+ * True unless an rclone path is surely local. rclone reads `name:path`, a connection string
+ * `name,opt=v:path` and an on-the-fly `:backend[,opt=v]:path` as remotes; the remote's name is
+ * the text before the first `,` or `:`, and a name holding `/` makes the whole thing a local
+ * path (`dir/a:b`). Only `:local:` among on-the-fly backends stays on this host. A configured
+ * `name:` may be a local alias, but docket cannot tell from here, so it counts as a remote:
+ * when in doubt a task is reported `network: true`, never the reverse.
  */
 export function isRcloneRemote(path: string): boolean {
   if (path.startsWith("/") || path.startsWith("./") || path.startsWith("../")) return false;
   if (path.startsWith("~")) return false;
-  const onTheFly = /^:([^:/]+)[,:]/.exec(path);
-  if (onTheFly) return onTheFly[1] !== "local";
-  return /^[\w.+@ -]+:/.test(path);
+  const onTheFly = path.startsWith(":");
+  const rest = onTheFly ? path.slice(1) : path;
+  if (!onTheFly && !rest.includes(":")) return false; // no remote syntax: a local name
+  const end = rest.search(/[,:]/);
+  if (end < 0) return true; // ":x" without a terminator: not a path docket can read
+  const name = rest.slice(0, end);
+  if (onTheFly) return name !== "local";
+  if (name === "") return true;
+  return !name.includes("/");
 }

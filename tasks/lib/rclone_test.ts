@@ -86,10 +86,26 @@ Deno.test("parseRcloneOutput ignores a truncated first line and plain noise", ()
 });
 
 Deno.test("isRcloneRemote tells remotes from local paths", () => {
-  for (const p of ["remote:backup", "b2:bucket/x", "my remote:x", ":s3:bucket", "gdrive:"]) {
+  for (
+    const p of [
+      "remote:backup",
+      "b2:bucket/x",
+      "my remote:x",
+      ":s3:bucket",
+      "gdrive:",
+      // connection strings: a configured remote with options, an on-the-fly backend
+      "name,url='http://host/dav':path",
+      ":webdav,url='http://host/dav':path",
+      ":local2:x",
+      "a,b='x/y':z",
+      ",x:y",
+    ]
+  ) {
     eq(isRcloneRemote(p), true, p);
   }
-  for (const p of ["/data", "./a:b", "~/x", ":local:/tmp/x", "relative/dir", "/a:b"]) {
+  for (
+    const p of ["/data", "./a:b", "~/x", ":local:/tmp/x", "relative/dir", "/a:b", "a,b", "d/a:b"]
+  ) {
     eq(isRcloneRemote(p), false, p);
   }
 });
