@@ -9,6 +9,8 @@ import type { ModuleMeta } from "./registry.ts";
 import { FrameDemuxer } from "../sandbox/protocol.ts";
 import { BASE_ENV, TASK_API_FILES } from "../sandbox/permissions.ts";
 import { VERSION } from "../version.ts";
+import { lazy } from "../core/lazy.ts";
+import { modulePathProblem, shownPath } from "./module_path.ts";
 
 interface Entry {
   key: string;
@@ -81,6 +83,12 @@ export async function readModuleMeta(
   const todo = new Map<string, { key: string; changed: number | undefined }>();
   const statedAt = Date.now();
   for (const f of files) {
+    const problem = modulePathProblem(f, { dropin: dirname(f) === cfg.tasks_dir });
+    if (problem) {
+      const message = `Cannot load task module ${shownPath(f)}: ${problem}`;
+      out.set(f, { error: { kind: "task_load_failed", message } });
+      continue;
+    }
     const id = fileKey(f);
     if (!id) {
       out.set(f, { error: { kind: "task_load_failed", message: `Task module "${f}" not found` } });
@@ -93,14 +101,23 @@ export async function readModuleMeta(
   }
   if (todo.size === 0) return out;
   const fresh = await scan([...todo.keys()]);
+  // zod is loaded only when something was scanned; cached entries were checked then.
+  const { contractError } = await lazy<typeof import("./module_contract.ts")>(
+    "./module_contract.ts",
+    import.meta.url,
+  );
   for (const [f, { key, changed }] of todo) {
-    const r = fresh.get(f) ?? {
+    let r = fresh.get(f) ?? {
       error: { kind: "task_load_failed" as const, message: "Task module could not be read" },
     };
+    // Checked before caching, so what the cache holds is what may load.
+    const bad = r.meta ? contractError(f, r.meta) : undefined;
+    if (bad) r = { error: bad };
     out.set(f, r);
-    // Not cached: a file that changed while it was read, or may still change unseen. A
-    // failure is cached for a minute only (a module it imports may be fixed meanwhile).
-    if (fileKey(f)?.key === key && settled(changed, statedAt)) {
+    // Not cached: a file that changed while it was read, or may still change unseen, or one
+    // the scan never reached. A failure is cached for a minute only (a module it imports may
+    // be fixed meanwhile).
+    if (fileKey(f)?.key === key && settled(changed, statedAt) && !r.error?.details?.unscanned) {
       cache[f] = r.meta ? { key, ...r } : { key, ...r, failed_at: Date.now() };
     } else delete cache[f];
   }
@@ -136,6 +153,7 @@ async function scan(files: string[]): Promise<Map<string, Result>> {
             message: `Cannot load task module "${f}": the metadata scan did not finish within ${
               SCAN_TIMEOUT_MS / 1000
             } s`,
+            details: { unscanned: true },
           },
         });
       }
@@ -151,7 +169,7 @@ async function scan(files: string[]): Promise<Map<string, Result>> {
       error: {
         kind: "task_load_failed",
         message: `Loading task module "${culprit}" ended its process: ${
-          stderr.trim().split("\n").pop() ?? "no output"
+          withoutSource(stderr.trim().split("\n").pop() || "no output")
         }`,
       },
     });
@@ -243,12 +261,27 @@ async function scanOnce(files: string[], concurrency: number): Promise<{
       const e = (r.error ?? {}) as { kind?: unknown; message?: unknown };
       v.error = {
         kind: e.kind === "permission_denied" ? "permission_denied" : "task_load_failed",
-        message: `Cannot load task module "${r.path}": ${String(e.message ?? "unknown error")}`,
+        message: `Cannot load task module "${r.path}": ${withoutSource(String(e.message ?? ""))}`,
       };
     }
     results.set(r.path, v);
   }
   return { results, stderr, timedOut };
+}
+
+/**
+ * A load error without the module's source: a parse error quotes the offending line (for a
+ * file that is not code, a line of whatever it is), so only its position is kept.
+ */
+export function withoutSource(message: string): string {
+  if (/SyntaxError|could not be parsed/.test(message)) {
+    const at = message.match(/:(\d+):(\d+)\s*$/);
+    return "its source is not valid TypeScript or JavaScript" +
+      (at ? ` (line ${at[1]}, column ${at[2]})` : "");
+  }
+  // Any other code frame ("  |", "1 | …") is dropped; the message and stack lines stay.
+  const kept = message.split("\n").filter((l) => !/^\s*\d*\s*\|/.test(l)).join("\n").trim();
+  return kept.slice(0, 2000) || "unknown error";
 }
 
 /** A frame's payload if its MAC verifies, else undefined (bytes spliced in by module code). */

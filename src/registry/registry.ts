@@ -148,7 +148,17 @@ function dropinTasks(
     const name = declared !== undefined && TASK_NAME_RE.test(declared)
       ? declared
       : basename(f, ".ts");
-    if (declared !== undefined && name !== declared) {
+    if ((BUILTIN_NAMES as readonly string[]).includes(name)) {
+      // Otherwise it would replace the built-in and receive the operator's section for it
+      // (its config and its required_env secrets).
+      errors.set(f, {
+        kind: "task_load_failed",
+        message: `Cannot load task ${quoted(name)}: the drop-in "${f}" claims the name of the ` +
+          `built-in task ${quoted(name)} (${builtinModuleUrl(name).pathname})`,
+        hint: "Rename the drop-in (its `name` field, or the file when it has none); " +
+          "a `module:` task in the config may replace a built-in",
+      });
+    } else if (declared !== undefined && name !== declared) {
       errors.set(f, {
         kind: "task_load_failed",
         message: `Cannot load task module "${f}": its name ${quoted(declared)} is not a task ` +

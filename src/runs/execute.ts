@@ -193,7 +193,8 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     ? await lazy<typeof import("../sandbox/audit.ts")>("../sandbox/audit.ts", import.meta.url)
     : undefined;
   const auditor = audit ? new audit.Auditor() : undefined;
-  const retry = p.dryRun ? 0 : Number(p.section.retry ?? 0);
+  // Validated at load (config, --set; a module cannot set it); a non-count still means one try.
+  const retry = p.dryRun ? 0 : Math.max(0, Math.trunc(Number(p.section.retry ?? 0)) || 0);
   const base = Number(p.section.backoff_base ?? 2);
   const cap = num(p.section.backoff_max);
   let outcome: AttemptOutcome | undefined;
