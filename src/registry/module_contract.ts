@@ -11,7 +11,7 @@ import type { z } from "zod";
 import { COMMAND_KEYS, GRANT_KEYS, SHARED_KEYS } from "../config/types.ts";
 import { commandTaskSchema, sharedTaskSchema } from "../config/schema.ts";
 import type { ErrorJson } from "../core/errors.ts";
-import { checkDictSchema } from "../runs/schema_check.ts";
+import { checkDictSchema, declaredKeys } from "../runs/schema_check.ts";
 import type { ModuleMeta } from "./registry.ts";
 
 /**
@@ -27,17 +27,6 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([
 
 /** Keys a module's metadata declares directly, each checked with the config's rule for it. */
 const CONTRACT_KEYS = ["description", "inputs", "outputs", ...GRANT_KEYS] as const;
-
-/** The config keys a module's schema declares (dict form, or a JSON Schema's properties). */
-export function declaredKeys(schema: Record<string, unknown> | undefined): string[] | undefined {
-  if (!schema || typeof schema !== "object") return undefined;
-  const props = (schema as { properties?: unknown }).properties;
-  if ("$schema" in schema || schema.type === "object" || props !== undefined) {
-    return props && typeof props === "object" ? Object.keys(props) : undefined;
-  }
-  if ("x-standard-schema" in schema) return undefined;
-  return Object.keys(schema);
-}
 
 /** `"key.path" message` of the first issue. */
 function issueText(key: string, err: z.ZodError): string {

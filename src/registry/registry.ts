@@ -6,7 +6,15 @@
  */
 import { basename, join } from "../core/path.ts";
 import { DocketError, type ErrorJson, suggest } from "../core/errors.ts";
-import { type DocketConfig, GRANT_KEYS, type TaskSection } from "../config/types.ts";
+import {
+  COMMAND_KEYS,
+  type DocketConfig,
+  GRANT_KEYS,
+  SHARED_KEYS,
+  taskOwnConfig,
+  type TaskSection,
+} from "../config/types.ts";
+import { declaredKeys } from "../runs/schema_check.ts";
 import type { TaskGrants } from "../task_api.ts";
 import { BUILTIN_NAMES, builtinModuleUrl } from "./builtins.ts";
 import { readModuleMeta } from "./meta.ts";
@@ -31,6 +39,8 @@ export interface TaskInfo {
   config: TaskSection;
   hasDryRun: boolean;
   loadError: ErrorJson | null;
+  /** Config keys a module task's schema does not declare (likely misspelt), as messages. */
+  configWarnings: string[];
 }
 
 /** A module's declarations as read from it (a drop-in's come back from the sandboxed scan). */
@@ -79,6 +89,37 @@ function grantsOf(meta: ModuleMeta, section: TaskSection): TaskGrants {
   return grants;
 }
 
+const RESERVED = new Set<string>([...SHARED_KEYS, ...COMMAND_KEYS]);
+
+function ownDefaults(d: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d ?? {})) if (!RESERVED.has(k)) out[k] = v;
+  return out;
+}
+
+/**
+ * A module task's config stays free-form, but a key its schema does not declare is most
+ * likely misspelt: a warning (with a suggestion), shown by describe, doctor and MCP.
+ */
+function undeclaredKeys(
+  name: string,
+  schema: Record<string, unknown> | undefined,
+  section: TaskSection,
+): string[] {
+  const own = declaredKeys(schema);
+  if (!own) return [];
+  const out: string[] = [];
+  for (const key of Object.keys(taskOwnConfig(section))) {
+    if (own.includes(key)) continue;
+    const guess = suggest(key, own);
+    out.push(
+      `tasks.${name}.${key}: not a key the task's schema declares` +
+        (guess ? `: did you mean "${guess}"?` : " (the task may ignore it)"),
+    );
+  }
+  return out;
+}
+
 function build(
   name: string,
   source: TaskSource,
@@ -87,7 +128,10 @@ function build(
   section: TaskSection,
   loadError: ErrorJson | null,
 ): TaskInfo {
-  const config: TaskSection = { ...(meta.defaults ?? {}), ...section };
+  // A module's defaults were checked at scan time; reserved keys are dropped here again, so
+  // even an edited metadata cache cannot turn a default into a hook or a limit.
+  const defaults = source === "builtin" ? meta.defaults : ownDefaults(meta.defaults);
+  const config: TaskSection = { ...(defaults ?? {}), ...section };
   const grants = grantsOf(meta, section);
   const schema = (section.schema as Record<string, unknown> | undefined) ?? meta.schema ?? {};
   return {
@@ -102,6 +146,9 @@ function build(
     grants,
     regrant: (sec) => grantsOf(meta, sec),
     config,
+    configWarnings: source === "dropin" || source === "module"
+      ? undeclaredKeys(name, schema, section)
+      : [],
     hasDryRun: source === "command"
       ? section.dry_run_args !== undefined || section.dry_run_command !== undefined
       : meta.has_dry_run === true,

@@ -18,6 +18,7 @@ import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { assertOverridable } from "./overrides.ts";
+import { assertRequiredEnv } from "./required_env.ts";
 import { EventSink } from "./events.ts";
 import { attemptDeno } from "./attempt_deno.ts";
 import { attemptCommand } from "./attempt_command.ts";
@@ -62,6 +63,8 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     assertOverridable(task, o.overrides);
     assertSameGrants(task, section, o.overrides);
   }
+  // Before anything is recorded or started: a missing credential is the operator's to fix.
+  assertRequiredEnv({ name: task.name, required_env: task.grants.required_env ?? [] });
   if (task.source !== "command") {
     assertSchema(task.name, task.schema, applySchemaDefaults(task.schema, taskOwnConfig(section)));
     assertNoEscapingLinks(task.name, task.grants);
