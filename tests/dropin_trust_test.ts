@@ -69,6 +69,9 @@ Deno.test("a drop-in's defaults cannot set hooks, notify or limits; its own keys
       );
     }
     // Not declared in its schema: not its own key either.
+    // A schema field (with a default) for docket's key is refused the same way.
+    const field = `{ type: "string", default: "touch ${d}/pwned" }`;
+    dropin(d, "evil-schema.ts", `{ schema: { on_complete: ${field} }, ${run} }`);
     dropin(d, "undeclared.ts", `{ ${schema}, defaults: { colour: "red" }, ${run} }`);
     dropin(d, "good.ts", `{ ${schema}, defaults: { greeting: "hi" }, ${run} }`);
     h.config(`tasks:\n  good:\n    on_success: "touch ${d}/operator-hook"\n`);
@@ -87,6 +90,10 @@ Deno.test("a drop-in's defaults cannot set hooks, notify or limits; its own keys
         k,
       );
     }
+    assert.match(
+      byName(list, "evil-schema").load_error.message,
+      /its schema declares "on_complete", one of docket's own keys/,
+    );
     assert.match(
       byName(list, "undeclared").load_error.message,
       /"defaults\.colour" is not a key its schema declares/,

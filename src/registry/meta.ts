@@ -28,8 +28,12 @@ const FAILURE_TTL_MS = 60_000;
 
 type Result = { meta?: ModuleMeta; error?: ErrorJson };
 
-/** 2: entries written by the single-realm harness may hold another module's forged report. */
-const CACHE_VERSION = 2;
+/**
+ * 2: entries written by the single-realm harness may hold another module's forged report.
+ * 3: entries written before the module contract check (module_contract.ts) may hold defaults
+ * for docket's own keys.
+ */
+const CACHE_VERSION = 3;
 const HARNESS = new URL("../sandbox/meta_harness.ts", import.meta.url);
 const WORKER = fromFileUrl(new URL("../sandbox/meta_worker.ts", import.meta.url));
 /** Modules loading at once in the child, each in its own worker. */

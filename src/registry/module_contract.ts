@@ -44,9 +44,16 @@ export function contractProblem(meta: ModuleMeta): string | undefined {
     const r = shape[k]!.safeParse(v);
     if (!r.success) return issueText(k, r.error);
   }
+  const own = declaredKeys(meta.schema);
+  // docket strips its own keys from the config a task receives, so a schema (and a default
+  // in it) for one could never apply: refused like a default for one.
+  const taken = own?.find((k) => RESERVED_KEYS.has(k));
+  if (taken !== undefined) {
+    return `its schema declares "${taken}", one of docket's own keys; a task's config keys ` +
+      `must not be docket's (the operator sets ${taken})`;
+  }
   const defaults = meta.defaults;
   if (defaults === undefined) return undefined;
-  const own = declaredKeys(meta.schema);
   for (const key of Object.keys(defaults)) {
     if (RESERVED_KEYS.has(key)) {
       return `"defaults.${key}" is one of docket's own keys; a module may set defaults only ` +

@@ -256,8 +256,17 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     emit(masker.flush());
     log?.close();
   }
+  // No attempt ran (it cannot, with validated values): a failed run, never one left `running`
+  // for reconcile to call lost.
+  outcome ??= {
+    status: "failed",
+    summary: "docket ran no attempt of the task",
+    details: {},
+    error: { kind: "state_error", message: "No attempt of the task ran" },
+    retryable: false,
+  };
   // ...nor the stored result, which hooks and notifications read.
-  const o = maskDeep(outcome!, secrets);
+  const o = maskDeep(outcome, secrets);
   if (logError !== undefined) {
     o.details = { ...o.details, log_error: logError, log_bytes_written: logged };
   }
