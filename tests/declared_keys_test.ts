@@ -110,6 +110,20 @@ Deno.test("a misspelt key on a built-in is an error with a suggestion; the backu
       /tasks\.backup\.exclude: unknown key "exclude": did you mean "excludes"\?/,
     );
     assert.deepEqual([...Deno.readDirSync(dst)], [], "nothing was copied");
+    // The other built-ins, every problem listed at once.
+    h.config(
+      cfg("exclude") +
+        `  hbackup:\n    destinaton: /x\n  health-check:\n    disk_treshold_pct: 50\n`,
+    );
+    const all = await h.run(["--json", "list"]);
+    assert.deepEqual(all.json.error.details.problems.map((p: Json) => [p.path, p.message]), [
+      ["tasks.backup.exclude", 'unknown key "exclude": did you mean "excludes"?'],
+      ["tasks.hbackup.destinaton", 'unknown key "destinaton": did you mean "destination"?'],
+      [
+        "tasks.health-check.disk_treshold_pct",
+        'unknown key "disk_treshold_pct": did you mean "disk_threshold_pct"?',
+      ],
+    ]);
     // Positive control: the right key runs the backup, and it excludes what was meant.
     h.config(cfg("excludes"));
     const ok = await h.run(["--json", "run", "backup"]);

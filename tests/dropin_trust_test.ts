@@ -136,6 +136,35 @@ Deno.test("a drop-in whose file name has a comma gets no extra read grant during
   });
 });
 
+Deno.test("during the metadata scan a drop-in reads its own file only, not another drop-in's", async () => {
+  await withHome(async (h) => {
+    const target = h.task(
+      "target",
+      `{ description: "t", run: () => ({ ok: true, summary: "x" }) }`,
+      "// OTHER-SOURCE-4410",
+    );
+    const read = (path: string) =>
+      `let seen = "denied";\ntry { seen = Deno.readTextFileSync(${
+        JSON.stringify(path)
+      }).includes("SOURCE-") ? "read" : "?"; } catch { /* denied */ }\n// OWN-SOURCE-1\n`;
+    h.task(
+      "peek",
+      `{ description: "other:" + seen, run: () => ({ ok: true, summary: "x" }) }`,
+      read(target),
+    );
+    const own = `${h.dir}/tasks/self.ts`;
+    h.task(
+      "self",
+      `{ description: "own:" + seen, run: () => ({ ok: true, summary: "x" }) }`,
+      read(own),
+    );
+    const r = await h.run(["--json", "list"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(byName(r, "peek").description, "other:denied");
+    assert.equal(byName(r, "self").description, "own:read", "positive control: its own file");
+  });
+});
+
 Deno.test("symlinked and hard-linked drop-ins are load errors that never echo the file", async () => {
   await withHome(async (h) => {
     const outside = Deno.makeTempDirSync({ prefix: "docket-outside-" });

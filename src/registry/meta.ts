@@ -213,6 +213,9 @@ async function scanOnce(files: string[], concurrency: number): Promise<{
       "--no-config",
       "--no-lock",
       "--cached-only",
+      // Only so that each worker can be narrowed to read its own module (see meta_harness.ts);
+      // a worker's permissions can never exceed this process's.
+      "--unstable-worker-options",
       `--allow-read=${[...files, ...TASK_API_FILES, WORKER].join(",")}`,
       HARNESS.href,
     ],
@@ -238,6 +241,7 @@ async function scanOnce(files: string[], concurrency: number): Promise<{
     files,
     concurrency,
     timeoutMs: MODULE_TIMEOUT_MS,
+    shared: [...TASK_API_FILES, WORKER],
   };
   await w.write(new TextEncoder().encode(JSON.stringify(input)));
   await w.close();

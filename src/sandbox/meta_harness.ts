@@ -37,6 +37,8 @@ const input = JSON.parse(await new Response(Deno.stdin.readable).text()) as {
   files: string[];
   concurrency: number;
   timeoutMs: number;
+  /** Files every worker may read besides its module: the task API and meta_worker.ts. */
+  shared: string[];
 };
 const prefix = framePrefix(input.nonce);
 const key = await subtle.importKey(
@@ -153,7 +155,22 @@ function load(file: string, onIdle?: () => void): Promise<ModuleReport> {
         },
       }), input.timeoutMs);
     try {
-      worker = new WorkerCtor(WORKER, { type: "module", name: file });
+      // Each worker reads exactly its module (and the shared files): this process may read
+      // every module of the scan, a module may not read another's source.
+      const permissions = {
+        read: [file, ...input.shared],
+        write: false,
+        net: false,
+        env: false,
+        run: false,
+        ffi: false,
+        sys: false,
+      };
+      worker = new WorkerCtor(WORKER, {
+        type: "module",
+        name: file,
+        deno: { permissions },
+      } as WorkerOptions);
     } catch (err) {
       finish({ ok: false, error: errorFromThrown(err) });
       return;
