@@ -28,6 +28,7 @@ const WORKER = new URL("./meta_worker.ts", import.meta.url);
 const PING = "docket:ping";
 const PONG = "docket:pong";
 const IDLE_PROBE_MS = 200;
+const BUSY_RELEASE_MS = 1000;
 /** Workers alive at once (≈ 8 MB each, measured: 40 idle workers took 334 MB RSS). */
 const MAX_PENDING = 64;
 
@@ -129,9 +130,8 @@ function fromWorker(data: unknown): ModuleReport {
 }
 
 /**
- * Loads one module in its own worker. `onIdle` is called when the module is still pending
- * after IDLE_PROBE_MS but its worker answers a ping: its top level awaits something (the
- * hanging kind that costs no CPU), so it need not hold a load slot until its limit.
+ * Loads one module in its own worker. `onIdle` (its load slot may go) is called when the
+ * module is still pending but its worker answers a ping, or at BUSY_RELEASE_MS (see pool).
  */
 function load(file: string, onIdle?: () => void): Promise<ModuleReport> {
   return new Promise((resolve) => {
@@ -142,10 +142,14 @@ function load(file: string, onIdle?: () => void): Promise<ModuleReport> {
       done = true;
       clearT(timer);
       clearT(probe);
+      clearT(busy);
       worker?.terminate();
       resolve(r);
     };
     const probe = onIdle ? setT(() => worker?.postMessage(PING), IDLE_PROBE_MS) : undefined;
+    // One that computes gives its slot up later, so spinning modules cannot queue the rest
+    // behind their whole limits either (each still stops at its own limit).
+    const busy = onIdle ? setT(onIdle, BUSY_RELEASE_MS) : undefined;
     const timer = setT(() =>
       finish({
         ok: false,
@@ -193,13 +197,16 @@ function load(file: string, onIdle?: () => void): Promise<ModuleReport> {
 }
 
 /**
- * Bounded concurrency: `concurrency` loads hold a slot at once, and a module that is pending
- * but idle (it answered a ping) gives its slot up while it runs on to its own limit, up to
- * MAX_PENDING workers alive at once. So N modules whose top level never settles cost about one
- * per-module limit, not N / concurrency limits, and never starve a good module of a slot; a
- * module that spins keeps its slot, so at most `concurrency` of them compete for the CPU.
- * With concurrency 1 (docket looking for a module that ended this process) loads stay strictly
- * one at a time: every report before the culprit is written before it starts.
+ * Bounded concurrency: `concurrency` loads hold a slot at once. A module still pending after
+ * IDLE_PROBE_MS whose worker answers a ping awaits something (the hanging kind that costs no
+ * CPU): it gives its slot up and runs on to its own limit, up to MAX_PENDING workers alive at
+ * once, so N such modules cost about one per-module limit (40: ≈ 7 s, measured) and never
+ * queue a good module behind them. One that computes gives its slot up after BUSY_RELEASE_MS:
+ * spinning modules share the CPU with everything else, so they cost more (40 `while (true)`
+ * modules: 23-32 s on this 2-core machine under load, measured; the good module after them
+ * still loaded), bounded by docket's whole-scan limit, and modules that limit cuts off are not
+ * cached as failures. With concurrency 1 (docket looking for a module that ended this
+ * process) loads stay strictly one at a time: every report before the culprit is out first.
  */
 async function pool(): Promise<void> {
   const slots = Math.max(1, input.concurrency);
