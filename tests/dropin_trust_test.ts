@@ -130,6 +130,14 @@ Deno.test("a drop-in whose file name has a comma gets no extra read grant during
       // Positive control: a plainly named module loads, and the same read is denied to it.
       assert.equal(byName(r, "plain").load_error, null);
       assert.equal(byName(r, "plain").description, "read:denied");
+      // A `module:` task outside tasks_dir: the same rule for its path.
+      const mod = dropin(h.dir, "x,.,y.ts", body, prelude).replace("/tasks/", "/");
+      Deno.renameSync(`${h.dir}/tasks/x,.,y.ts`, mod);
+      h.config(`tasks:\n  viaconfig:\n    module: ${JSON.stringify(mod)}\n`);
+      const m = await runIn(cwd, h.env, ["--json", "run", "viaconfig"]);
+      assert.equal(m.json.error.kind, "task_load_failed");
+      assert.match(m.json.error.message, /contains a comma/);
+      assert.ok(!m.stdout.includes("CWD-SECRET-7731"), m.stdout);
     } finally {
       Deno.removeSync(cwd, { recursive: true });
     }
