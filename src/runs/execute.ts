@@ -4,7 +4,7 @@
  */
 
 import { fromFileUrl, join } from "../core/path.ts";
-import { DocketError, errorToJson } from "../core/errors.ts";
+import { DocketError, errorToJson, toDocketError } from "../core/errors.ts";
 import { nowIso } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
 import { isAlive, selfIdentity } from "../core/proc.ts";
@@ -155,8 +155,35 @@ export interface PerformOptions {
   onEvent?: (type: string) => void;
 }
 
-/** Runs the attempts, records the result, fires hooks; returns the final row. */
+/**
+ * Runs the attempts, records the result, fires hooks; returns the final row. Whatever fails
+ * inside docket meanwhile is recorded as this run's failure (its own kind) before it is
+ * thrown on: a run docket itself failed is never left `running`, for reconcile to call `lost`.
+ */
 export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRow> {
+  try {
+    return await performAttempts(p, po);
+  } catch (err) {
+    const e = toDocketError(err);
+    try {
+      p.store.finishRun(p.runId, {
+        status: "failed",
+        exit_code: exitCodeForStatus("failed"),
+        summary: `docket failed while running the task: ${e.message}`,
+        details: {},
+        error: errorToJson(e),
+        finished_at: nowIso(),
+        duration_ms: Date.now() - p.startedMs,
+        attempts: p.store.getRun(p.runId)?.attempts ?? 0,
+      });
+    } catch {
+      // the store itself failed: reconcile is all that is left
+    }
+    throw e;
+  }
+}
+
+async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow> {
   const started = p.startedMs;
   // A log that cannot be written (full disk, removed dir) must not kill the run: the result
   // still goes to SQLite, and its details say where the log stops and why.
