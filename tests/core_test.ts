@@ -18,12 +18,14 @@ const CAP_KEYS = [
 ];
 const TASK_KEYS = [
   "config",
+  "config_warnings",
   "deno_flags",
   "description",
   "destructive",
   "has_dry_run",
   "inputs",
   "load_error",
+  "missing_env",
   "name",
   "network",
   "outputs",

@@ -40,6 +40,7 @@ Deno.stdout.writeSync = (b: Uint8Array) => {
     h.task(
       "victim",
       `{ description: "victim", network: ["backup.example.com"], defaults: { keep: 1 },
+        schema: { keep: { type: "integer" } },
         run: () => ({ ok: true, summary: "v" }) }`,
     );
     // `list` reads every drop-in in one child and caches the results; `describe` then reads

@@ -7,6 +7,7 @@ import { reconcile } from "../runs/reconcile.ts";
 import { commandPermissions, deriveSandbox } from "../sandbox/permissions.ts";
 import { fromFileUrl } from "../core/path.ts";
 import { maskTokenShapes } from "../notify/mask.ts";
+import { missingEnv } from "../runs/required_env.ts";
 
 export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
   const store = new SqliteStore(cfg.state_dir);
@@ -67,6 +68,8 @@ export function taskJsonFor(t: TaskInfo, opts: { dryRun?: boolean }) {
     outputs: t.outputs,
     schema: t.schema,
     required_env: t.grants.required_env ?? [],
+    /** Declared variables unset or empty here: a run would be refused (`env_missing`). */
+    missing_env: missingEnv(t.grants.required_env),
     network: t.grants.network ?? false,
     destructive: t.grants.destructive ?? false,
     has_dry_run: t.hasDryRun,
@@ -74,6 +77,7 @@ export function taskJsonFor(t: TaskInfo, opts: { dryRun?: boolean }) {
     permissions: sb.permissions,
     deno_flags: sb.deno_flags,
     load_error: t.loadError,
+    config_warnings: t.configWarnings,
   };
 }
 

@@ -23,6 +23,7 @@ export function render(data: unknown, ui: Ui): string {
     kv("network", t.network),
     kv("destructive", t.destructive),
     kv("required_env", t.required_env.join(", ") || "-"),
+    ...(t.missing_env.length ? [kv("missing env", `${t.missing_env.join(", ")} (not set)`)] : []),
     kv("dry run", t.has_dry_run ? "task-defined" : "preview only (nothing executed)"),
     kv("inputs", t.inputs),
     kv("outputs", t.outputs),
@@ -33,6 +34,7 @@ export function render(data: unknown, ui: Ui): string {
     kv("enforced by", t.permissions.enforced_by),
     ...t.permissions.notes.map((n) => `  note: ${n}`),
   ];
+  for (const w of t.config_warnings) lines.push(paint(ui, "yellow", `warning: ${w}`));
   if (t.load_error) lines.push("", paint(ui, "red", `load error: ${t.load_error.message}`));
   return lines.join("\n");
 }

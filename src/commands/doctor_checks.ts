@@ -1,5 +1,6 @@
 /** The checks behind `docket doctor`; each returns ok/warn/fail with a hint. */
 import type { CommandInput } from "../cli/types.ts";
+import { missingEnv } from "../runs/required_env.ts";
 import type { Check } from "./doctor.ts";
 import { toDocketError } from "../core/errors.ts";
 import { configPath } from "../core/paths.ts";
@@ -137,6 +138,24 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
         : `loads${bins.length ? `; found ${bins.join(", ")}` : ""}`,
       ...(missing.length ? { hint: `Install ${missing.join(", ")} or fix the path` } : {}),
     });
+    // The same list `docket run` refuses a task on (unset or empty counts as missing).
+    const unset = missingEnv(t.grants.required_env);
+    if (unset.length) {
+      checks.push({
+        name: `task ${t.name} env`,
+        status: "warn",
+        message: `required_env not set here: ${unset.join(", ")} (runs are refused: env_missing)`,
+        hint: "Set them in docket's environment (for timers: the unit's Environment=)",
+      });
+    }
+    for (const w of t.configWarnings) {
+      checks.push({
+        name: `task ${t.name} config`,
+        status: "warn",
+        message: w,
+        hint: "Fix the key's spelling, or declare it in the task's schema",
+      });
+    }
     // The same scan `docket run` refuses a task on: links the sandbox would follow outside.
     const scan = findEscapingLinks(t.grants);
     const links = scan.links;

@@ -2,10 +2,10 @@
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { dirname } from "../core/path.ts";
-import { DocketError } from "../core/errors.ts";
+import { DocketError, suggest } from "../core/errors.ts";
 import { resolvePath } from "../core/paths.ts";
 import { commandTaskSchema, sharedTaskSchema, topSchema } from "./schema.ts";
-import type { DocketConfig, TaskSection } from "./types.ts";
+import { COMMAND_KEYS, type DocketConfig, SHARED_KEYS, type TaskSection } from "./types.ts";
 import { defaultDirs, TASK_NAME_RE } from "./load.ts";
 import { BUILTIN_NAMES } from "../registry/builtins.ts";
 import { flagEntryProblem } from "../sandbox/grant_paths.ts";
@@ -157,6 +157,7 @@ export async function checkTaskSection(
     t.type = "command";
     const c = commandTaskSchema.safeParse(t);
     if (!c.success) collect(problems, c.error, p);
+    unknownKeys(t, [...Object.keys(commandTaskSchema.shape), ...COMMAND_KEYS], p, problems);
     if (typeof t.cwd === "string") t.cwd = resolvePath(t.cwd, base);
   } else if (t.module !== undefined) {
     t.type = "module";
@@ -168,6 +169,8 @@ export async function checkTaskSection(
     if (schema) {
       const b = schema.safeParse(t);
       if (!b.success) collect(problems, b.error, p);
+      const own = (schema as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+      unknownKeys(t, Object.keys(own), p, problems);
     }
   }
   if (typeof t.schedule === "string") {
@@ -206,6 +209,41 @@ function grantEntries(
       t[key] = list.map((v) => typeof v === "string" && v !== "" ? resolvePath(v, base) : v);
     }
   }
+}
+
+/**
+ * Built-in and command sections have a closed key set (the shared keys plus their own): a
+ * misspelt key (`exclude` for `excludes`, `timout_seconds`) would otherwise be silently
+ * ignored, and the task run without what the operator meant.
+ */
+function unknownKeys(
+  section: TaskSection,
+  own: string[],
+  p: string[],
+  problems: Problem[],
+): void {
+  const known = [...Object.keys(sharedTaskSchema.shape), ...SHARED_KEYS, ...own];
+  for (const key of Object.keys(section)) {
+    if (known.includes(key)) continue;
+    const guess = suggestKey(key, known);
+    problems.push({
+      path: [...p, key].join("."),
+      message: `unknown key ${JSON.stringify(key)}${guess ? `: did you mean "${guess}"?` : ""}`,
+    });
+  }
+}
+
+/** A close spelling, or else the key sharing the longest prefix (4+): "retries" → "retry". */
+export function suggestKey(key: string, known: string[]): string | undefined {
+  const close = suggest(key, known);
+  if (close) return close;
+  let best: string | undefined, bestLen = 3;
+  for (const k of known) {
+    let n = 0;
+    while (n < k.length && n < key.length && k[n] === key[n]) n++;
+    if (n > bestLen) [best, bestLen] = [k, n];
+  }
+  return best;
 }
 
 export { invalid as invalidConfigError };

@@ -5,6 +5,7 @@ export const ERROR_KINDS = [
   "schema_invalid",
   "task_not_found",
   "task_load_failed",
+  "env_missing",
   "run_not_found",
   "permission_denied",
   "lock_held",
@@ -63,6 +64,7 @@ export function exitCodeFor(kind: ErrorKind): number {
     case "schema_invalid":
     case "task_not_found":
     case "task_load_failed":
+    case "env_missing":
     case "run_not_found":
     case "permission_denied":
     case "lock_held":

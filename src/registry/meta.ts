@@ -12,6 +12,8 @@ import { FrameDemuxer } from "../sandbox/protocol.ts";
 import { BASE_ENV, TASK_API_FILES } from "../sandbox/permissions.ts";
 import { VERSION } from "../version.ts";
 import { seal, unseal } from "../core/cache_seal.ts";
+import { lazy } from "../core/lazy.ts";
+import { modulePathProblem, shownPath } from "./module_path.ts";
 
 interface Entry {
   key: string;
@@ -31,9 +33,11 @@ type Result = { meta?: ModuleMeta; error?: ErrorJson };
 
 /**
  * 2: entries written by the single-realm harness may hold another module's forged report.
- * 3: the file is sealed.
+ * 3: entries written before the module contract check (module_contract.ts) may hold defaults
+ * for docket's own keys.
+ * 4: the file is sealed.
  */
-const CACHE_VERSION = 3;
+const CACHE_VERSION = 4;
 const HARNESS = new URL("../sandbox/meta_harness.ts", import.meta.url);
 const WORKER = fromFileUrl(new URL("../sandbox/meta_worker.ts", import.meta.url));
 /** Modules loading at once in the child, each in its own worker. */
@@ -88,6 +92,12 @@ export async function readModuleMeta(
   const todo = new Map<string, { key: string; changed: number | undefined }>();
   const statedAt = Date.now();
   for (const f of files) {
+    const problem = modulePathProblem(f, { dropin: dirname(f) === cfg.tasks_dir });
+    if (problem) {
+      const message = `Cannot load task module ${shownPath(f)}: ${problem}`;
+      out.set(f, { error: { kind: "task_load_failed", message } });
+      continue;
+    }
     const id = fileKey(f);
     if (!id) {
       out.set(f, { error: { kind: "task_load_failed", message: `Task module "${f}" not found` } });
@@ -100,14 +110,23 @@ export async function readModuleMeta(
   }
   if (todo.size === 0) return out;
   const fresh = await scan([...todo.keys()]);
+  // zod is loaded only when something was scanned; cached entries were checked then.
+  const { contractError } = await lazy<typeof import("./module_contract.ts")>(
+    "./module_contract.ts",
+    import.meta.url,
+  );
   for (const [f, { key, changed }] of todo) {
-    const r = fresh.get(f) ?? {
+    let r = fresh.get(f) ?? {
       error: { kind: "task_load_failed" as const, message: "Task module could not be read" },
     };
+    // Checked before caching, so what the cache holds is what may load.
+    const bad = r.meta ? contractError(f, r.meta) : undefined;
+    if (bad) r = { error: bad };
     out.set(f, r);
-    // Not cached: a file that changed while it was read, or may still change unseen. A
-    // failure is cached for a minute only (a module it imports may be fixed meanwhile).
-    if (fileKey(f)?.key === key && settled(changed, statedAt)) {
+    // Not cached: a file that changed while it was read, or may still change unseen, or one
+    // the scan never reached. A failure is cached for a minute only (a module it imports may
+    // be fixed meanwhile).
+    if (fileKey(f)?.key === key && settled(changed, statedAt) && !r.error?.details?.unscanned) {
       cache[f] = r.meta ? { key, ...r } : { key, ...r, failed_at: Date.now() };
     } else delete cache[f];
   }
@@ -145,6 +164,7 @@ async function scan(files: string[]): Promise<Map<string, Result>> {
             message: `Cannot load task module "${f}": the metadata scan did not finish within ${
               SCAN_TIMEOUT_MS / 1000
             } s`,
+            details: { unscanned: true },
           },
         });
       }
@@ -160,7 +180,7 @@ async function scan(files: string[]): Promise<Map<string, Result>> {
       error: {
         kind: "task_load_failed",
         message: `Loading task module "${culprit}" ended its process: ${
-          stderr.trim().split("\n").pop() ?? "no output"
+          withoutSource(stderr.trim().split("\n").pop() || "no output")
         }`,
       },
     });
@@ -200,6 +220,9 @@ async function scanOnce(files: string[], concurrency: number): Promise<{
       "--no-config",
       "--no-lock",
       "--cached-only",
+      // Only so that each worker can be narrowed to read its own module (see meta_harness.ts);
+      // a worker's permissions can never exceed this process's.
+      "--unstable-worker-options",
       `--allow-read=${[...files, ...TASK_API_FILES, WORKER].join(",")}`,
       HARNESS.href,
     ],
@@ -225,6 +248,7 @@ async function scanOnce(files: string[], concurrency: number): Promise<{
     files,
     concurrency,
     timeoutMs: MODULE_TIMEOUT_MS,
+    shared: [...TASK_API_FILES, WORKER],
   };
   await w.write(new TextEncoder().encode(JSON.stringify(input)));
   await w.close();
@@ -252,12 +276,27 @@ async function scanOnce(files: string[], concurrency: number): Promise<{
       const e = (r.error ?? {}) as { kind?: unknown; message?: unknown };
       v.error = {
         kind: e.kind === "permission_denied" ? "permission_denied" : "task_load_failed",
-        message: `Cannot load task module "${r.path}": ${String(e.message ?? "unknown error")}`,
+        message: `Cannot load task module "${r.path}": ${withoutSource(String(e.message ?? ""))}`,
       };
     }
     results.set(r.path, v);
   }
   return { results, stderr, timedOut };
+}
+
+/**
+ * A load error without the module's source: a parse error quotes the offending line (for a
+ * file that is not code, a line of whatever it is), so only its position is kept.
+ */
+export function withoutSource(message: string): string {
+  if (/SyntaxError|could not be parsed/.test(message)) {
+    const at = message.match(/:(\d+):(\d+)\s*$/);
+    return "its source is not valid TypeScript or JavaScript" +
+      (at ? ` (line ${at[1]}, column ${at[2]})` : "");
+  }
+  // Any other code frame ("  |", "1 | …") is dropped; the message and stack lines stay.
+  const kept = message.split("\n").filter((l) => !/^\s*\d*\s*\|/.test(l)).join("\n").trim();
+  return kept.slice(0, 2000) || "unknown error";
 }
 
 /** A frame's payload if its MAC verifies, else undefined (bytes spliced in by module code). */

@@ -6,7 +6,15 @@
  */
 import { basename, join } from "../core/path.ts";
 import { DocketError, type ErrorJson, suggest } from "../core/errors.ts";
-import { type DocketConfig, GRANT_KEYS, type TaskSection } from "../config/types.ts";
+import {
+  COMMAND_KEYS,
+  type DocketConfig,
+  GRANT_KEYS,
+  SHARED_KEYS,
+  taskOwnConfig,
+  type TaskSection,
+} from "../config/types.ts";
+import { declaredKeys } from "../runs/schema_check.ts";
 import type { TaskGrants } from "../task_api.ts";
 import { BUILTIN_NAMES, builtinModuleUrl } from "./builtins.ts";
 import { readModuleMeta } from "./meta.ts";
@@ -32,6 +40,8 @@ export interface TaskInfo {
   config: TaskSection;
   hasDryRun: boolean;
   loadError: ErrorJson | null;
+  /** Config keys a module task's schema does not declare (likely misspelt), as messages. */
+  configWarnings: string[];
 }
 
 /** A module's declarations as read from it (a drop-in's come back from the sandboxed scan). */
@@ -80,6 +90,37 @@ function grantsOf(meta: ModuleMeta, section: TaskSection): TaskGrants {
   return grants;
 }
 
+const RESERVED = new Set<string>([...SHARED_KEYS, ...COMMAND_KEYS]);
+
+function ownDefaults(d: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d ?? {})) if (!RESERVED.has(k)) out[k] = v;
+  return out;
+}
+
+/**
+ * A module task's config stays free-form, but a key its schema does not declare is most
+ * likely misspelt: a warning (with a suggestion), shown by describe, doctor and MCP.
+ */
+function undeclaredKeys(
+  name: string,
+  schema: Record<string, unknown> | undefined,
+  section: TaskSection,
+): string[] {
+  const own = declaredKeys(schema);
+  if (!own) return [];
+  const out: string[] = [];
+  for (const key of Object.keys(taskOwnConfig(section))) {
+    if (own.includes(key)) continue;
+    const guess = suggest(key, own);
+    out.push(
+      `tasks.${name}.${key}: not a key the task's schema declares` +
+        (guess ? `: did you mean "${guess}"?` : " (the task may ignore it)"),
+    );
+  }
+  return out;
+}
+
 function build(
   name: string,
   source: TaskSource,
@@ -88,7 +129,10 @@ function build(
   section: TaskSection,
   loadError: ErrorJson | null,
 ): TaskInfo {
-  const config: TaskSection = { ...(meta.defaults ?? {}), ...section };
+  // A module's defaults were checked at scan time; reserved keys are dropped here again, so
+  // even an edited metadata cache cannot turn a default into a hook or a limit.
+  const defaults = source === "builtin" ? meta.defaults : ownDefaults(meta.defaults);
+  const config: TaskSection = { ...(defaults ?? {}), ...section };
   // What is reported and what is granted are the same canonical paths; a declaration that
   // cannot be granted as written makes the task fail to load (so it never runs).
   const { grants, problems } = canonicalGrants(grantsOf(meta, section));
@@ -121,6 +165,9 @@ function build(
     grants,
     regrant: (sec) => canonicalGrants(grantsOf(meta, sec)).grants,
     config,
+    configWarnings: source === "dropin" || source === "module"
+      ? undeclaredKeys(name, schema, section)
+      : [],
     hasDryRun: source === "command"
       ? section.dry_run_args !== undefined || section.dry_run_command !== undefined
       : meta.has_dry_run === true,
@@ -167,7 +214,17 @@ function dropinTasks(
     const name = declared !== undefined && TASK_NAME_RE.test(declared)
       ? declared
       : basename(f, ".ts");
-    if (declared !== undefined && name !== declared) {
+    if ((BUILTIN_NAMES as readonly string[]).includes(name)) {
+      // Otherwise it would replace the built-in and receive the operator's section for it
+      // (its config and its required_env secrets).
+      errors.set(f, {
+        kind: "task_load_failed",
+        message: `Cannot load task ${quoted(name)}: the drop-in "${f}" claims the name of the ` +
+          `built-in task ${quoted(name)} (${builtinModuleUrl(name).pathname})`,
+        hint: "Rename the drop-in (its `name` field, or the file when it has none); " +
+          "a `module:` task in the config may replace a built-in",
+      });
+    } else if (declared !== undefined && name !== declared) {
       errors.set(f, {
         kind: "task_load_failed",
         message: `Cannot load task module "${f}": its name ${quoted(declared)} is not a task ` +

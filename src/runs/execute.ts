@@ -4,7 +4,7 @@
  */
 
 import { fromFileUrl, join } from "../core/path.ts";
-import { DocketError, errorToJson } from "../core/errors.ts";
+import { DocketError, errorToJson, toDocketError } from "../core/errors.ts";
 import { nowIso } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
 import { isAlive, selfIdentity } from "../core/proc.ts";
@@ -18,6 +18,7 @@ import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { assertOverridable } from "./overrides.ts";
+import { assertRequiredEnv } from "./required_env.ts";
 import { EventSink } from "./events.ts";
 import { attemptDeno } from "./attempt_deno.ts";
 import { attemptCommand } from "./attempt_command.ts";
@@ -62,6 +63,8 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     assertOverridable(task, o.overrides);
     assertSameGrants(task, section, o.overrides);
   }
+  // Before anything is recorded or started: a missing credential is the operator's to fix.
+  assertRequiredEnv({ name: task.name, required_env: task.grants.required_env ?? [] });
   if (task.source !== "command") {
     assertSchema(task.name, task.schema, applySchemaDefaults(task.schema, taskOwnConfig(section)));
     // A dry run gets no write grant outside scratch (deriveSandbox), so its writes are moot.
@@ -153,8 +156,35 @@ export interface PerformOptions {
   onEvent?: (type: string) => void;
 }
 
-/** Runs the attempts, records the result, fires hooks; returns the final row. */
+/**
+ * Runs the attempts, records the result, fires hooks; returns the final row. Whatever fails
+ * inside docket meanwhile is recorded as this run's failure (its own kind) before it is
+ * thrown on: a run docket itself failed is never left `running`, for reconcile to call `lost`.
+ */
 export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRow> {
+  try {
+    return await performAttempts(p, po);
+  } catch (err) {
+    const e = toDocketError(err);
+    try {
+      p.store.finishRun(p.runId, {
+        status: "failed",
+        exit_code: exitCodeForStatus("failed"),
+        summary: `docket failed while running the task: ${e.message}`,
+        details: {},
+        error: errorToJson(e),
+        finished_at: nowIso(),
+        duration_ms: Date.now() - p.startedMs,
+        attempts: p.store.getRun(p.runId)?.attempts ?? 0,
+      });
+    } catch {
+      // the store itself failed: reconcile is all that is left
+    }
+    throw e;
+  }
+}
+
+async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow> {
   const started = p.startedMs;
   // A log that cannot be written (full disk, removed dir) must not kill the run: the result
   // still goes to SQLite, and its details say where the log stops and why.
@@ -194,7 +224,8 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     ? await lazy<typeof import("../sandbox/audit.ts")>("../sandbox/audit.ts", import.meta.url)
     : undefined;
   const auditor = audit ? new audit.Auditor() : undefined;
-  const retry = p.dryRun ? 0 : Number(p.section.retry ?? 0);
+  // Validated at load (config, --set; a module cannot set it); a non-count still means one try.
+  const retry = p.dryRun ? 0 : Math.max(0, Math.trunc(Number(p.section.retry ?? 0)) || 0);
   const base = Number(p.section.backoff_base ?? 2);
   const cap = num(p.section.backoff_max);
   let outcome: AttemptOutcome | undefined;
@@ -253,8 +284,17 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     emit(masker.flush());
     log?.close();
   }
+  // No attempt ran (it cannot, with validated values): a failed run, never one left `running`
+  // for reconcile to call lost.
+  outcome ??= {
+    status: "failed",
+    summary: "docket ran no attempt of the task",
+    details: {},
+    error: { kind: "state_error", message: "No attempt of the task ran" },
+    retryable: false,
+  };
   // ...nor the stored result, which hooks and notifications read.
-  const o = maskDeep(outcome!, secrets);
+  const o = maskDeep(outcome, secrets);
   if (logError !== undefined) {
     o.details = { ...o.details, log_error: logError, log_bytes_written: logged };
   }

@@ -84,3 +84,15 @@ export function applySchemaDefaults(
   }
   return out;
 }
+
+/** The config keys a schema declares (dict form, or a JSON Schema's properties), if known. */
+export function declaredKeys(schema: Record<string, unknown> | undefined): string[] | undefined {
+  if (!schema || typeof schema !== "object") return undefined;
+  const props = (schema as { properties?: unknown }).properties;
+  if ("$schema" in schema || schema.type === "object" || props !== undefined) {
+    return props && typeof props === "object" ? Object.keys(props) : undefined;
+  }
+  if ("x-standard-schema" in schema) return undefined;
+  const keys = Object.keys(schema);
+  return keys.length ? keys : undefined;
+}

@@ -24,6 +24,13 @@ const setT = setTimeout;
 const clearT = clearTimeout;
 
 const WORKER = new URL("./meta_worker.ts", import.meta.url);
+/** Messages of the idle probe (see pool); the worker answers before loading its module. */
+const PING = "docket:ping";
+const PONG = "docket:pong";
+const IDLE_PROBE_MS = 200;
+const BUSY_RELEASE_MS = 1000;
+/** Workers alive at once (≈ 8 MB each, measured: 40 idle workers took 334 MB RSS). */
+const MAX_PENDING = 64;
 
 const input = JSON.parse(await new Response(Deno.stdin.readable).text()) as {
   nonce: string;
@@ -31,6 +38,8 @@ const input = JSON.parse(await new Response(Deno.stdin.readable).text()) as {
   files: string[];
   concurrency: number;
   timeoutMs: number;
+  /** Files every worker may read besides its module: the task API and meta_worker.ts. */
+  shared: string[];
 };
 const prefix = framePrefix(input.nonce);
 const key = await subtle.importKey(
@@ -120,7 +129,11 @@ function fromWorker(data: unknown): ModuleReport {
   return { ok: false, error: { kind: "task_load_failed", message: "its report was malformed" } };
 }
 
-function load(file: string): Promise<ModuleReport> {
+/**
+ * Loads one module in its own worker. `onIdle` (its load slot may go) is called when the
+ * module is still pending but its worker answers a ping, or at BUSY_RELEASE_MS (see pool).
+ */
+function load(file: string, onIdle?: () => void): Promise<ModuleReport> {
   return new Promise((resolve) => {
     let worker: Worker | undefined;
     let done = false;
@@ -128,9 +141,15 @@ function load(file: string): Promise<ModuleReport> {
       if (done) return;
       done = true;
       clearT(timer);
+      clearT(probe);
+      clearT(busy);
       worker?.terminate();
       resolve(r);
     };
+    const probe = onIdle ? setT(() => worker?.postMessage(PING), IDLE_PROBE_MS) : undefined;
+    // One that computes gives its slot up later, so spinning modules cannot queue the rest
+    // behind their whole limits either (each still stops at its own limit).
+    const busy = onIdle ? setT(onIdle, BUSY_RELEASE_MS) : undefined;
     const timer = setT(() =>
       finish({
         ok: false,
@@ -140,12 +159,30 @@ function load(file: string): Promise<ModuleReport> {
         },
       }), input.timeoutMs);
     try {
-      worker = new WorkerCtor(WORKER, { type: "module", name: file });
+      // Each worker reads exactly its module (and the shared files): this process may read
+      // every module of the scan, a module may not read another's source.
+      const permissions = {
+        read: [file, ...input.shared],
+        write: false,
+        net: false,
+        env: false,
+        run: false,
+        ffi: false,
+        sys: false,
+      };
+      worker = new WorkerCtor(WORKER, {
+        type: "module",
+        name: file,
+        deno: { permissions },
+      } as WorkerOptions);
     } catch (err) {
       finish({ ok: false, error: errorFromThrown(err) });
       return;
     }
-    worker.onmessage = (e) => finish(fromWorker(e.data));
+    worker.onmessage = (e) => {
+      if (e.data === PONG) onIdle?.();
+      else finish(fromWorker(e.data));
+    };
     worker.onmessageerror = () =>
       finish({
         ok: false,
@@ -159,16 +196,49 @@ function load(file: string): Promise<ModuleReport> {
   });
 }
 
-let next = 0;
+/**
+ * Bounded concurrency: `concurrency` loads hold a slot at once. A module still pending after
+ * IDLE_PROBE_MS whose worker answers a ping awaits something (the hanging kind that costs no
+ * CPU): it gives its slot up and runs on to its own limit, up to MAX_PENDING workers alive at
+ * once, so N such modules cost about one per-module limit (40: ≈ 7 s, measured) and never
+ * queue a good module behind them. One that computes gives its slot up after BUSY_RELEASE_MS:
+ * spinning modules share the CPU with everything else, so they cost more (40 `while (true)`
+ * modules: 23-32 s on this 2-core machine under load, measured; the good module after them
+ * still loaded), bounded by docket's whole-scan limit, and modules that limit cuts off are not
+ * cached as failures. With concurrency 1 (docket looking for a module that ended this
+ * process) loads stay strictly one at a time: every report before the culprit is out first.
+ */
 async function pool(): Promise<void> {
-  while (next < input.files.length) {
-    const file = input.files[next++]!;
-    // Written before the next load starts: if a module ends this process, every report
-    // before it is out, so a scan one module at a time can tell which module did it.
-    await emit(file, await load(file));
-  }
+  const slots = Math.max(1, input.concurrency);
+  const strict = slots === 1;
+  let next = 0, active = 0, alive = 0, finished = 0;
+  await new Promise<void>((allDone) => {
+    const fill = () => {
+      if (finished === input.files.length) return allDone();
+      while (next < input.files.length && active < slots && alive < MAX_PENDING) {
+        const file = input.files[next++]!;
+        active++;
+        alive++;
+        let holding = true;
+        const release = () => {
+          if (!holding) return;
+          holding = false;
+          active--;
+          fill();
+        };
+        load(file, strict ? undefined : release).then(async (report) => {
+          await emit(file, report);
+          alive--;
+          finished++;
+          if (holding) release();
+          else fill();
+        });
+      }
+    };
+    fill();
+  });
 }
-await Promise.all(Array.from({ length: Math.max(1, input.concurrency) }, pool));
+await pool();
 await written;
 // A module may have started workers of its own that outlive the one it loaded in.
 Deno.exit(0);

@@ -55,6 +55,12 @@ Object.defineProperty(Deno, "exit", {
   },
 });
 
+// The harness's idle probe: answered only while this realm's event loop is free, i.e. the
+// module's top level is awaiting, not computing (see pool in meta_harness.ts).
+scope.addEventListener("message", (e) => {
+  if (e.data === "docket:ping") post("docket:pong");
+});
+
 const KEYS = [
   "name",
   "description",

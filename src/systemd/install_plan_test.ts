@@ -36,6 +36,7 @@ const task = (patch: Partial<TaskInfo>): TaskInfo => ({
   config: { schedule: "@daily" },
   hasDryRun: false,
   loadError: null,
+  configWarnings: [],
   ...patch,
 });
 
