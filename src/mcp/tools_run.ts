@@ -25,20 +25,34 @@ export function setArgs(set: Record<string, unknown> | undefined): string[] {
 const FOLLOW = "The run goes on in the background: get_events / get_logs follow it, " +
   "wait_run waits for its result, cancel_run stops it.";
 
+/**
+ * Decide once: the task the gate checks is the task whose grants are recorded with the run
+ * (no second lookup that a non-deterministic drop-in could answer differently). The config's
+ * hash is taken before the config is read, so a later edit is refused by the runner.
+ */
 async function start(
   a: StartArgs,
   o: McpOptions,
-  signal: AbortSignal,
+  _signal: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  const { findTask } = await import("../registry/registry.ts");
-  assertRunAllowed(await findTask(await freshConfig(), a.task), {
-    allowDestructive: o.allowDestructive,
+  const [{ findTask }, { startAsync }, { configSha256 }, { parseSetArgs }] = await Promise.all([
+    import("../registry/registry.ts"),
+    import("../runs/async.ts"),
+    import("../runs/admission.ts"),
+    import("../runs/overrides.ts"),
+  ]);
+  const configHash = configSha256();
+  const cfg = await freshConfig();
+  const overrides = parseSetArgs(setArgs(a.set));
+  const task = await findTask(cfg, a.task);
+  assertRunAllowed(task, { allowDestructive: o.allowDestructive, dryRun: a.dry_run });
+  const receipt = await startAsync({
+    cfg,
+    task,
     dryRun: a.dry_run,
-  });
-  const receipt = await callCommand("run", {
-    args: [a.task],
-    opts: { async: true, "dry-run": a.dry_run, force: a.force, set: setArgs(a.set) },
-    signal,
+    force: a.force,
+    overrides,
+    configSha256: configHash,
   });
   return { ...receipt, finished: false, note: FOLLOW };
 }
