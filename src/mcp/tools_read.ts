@@ -21,7 +21,8 @@ export function readTools(o: McpOptions): ToolSpec[] {
         "The capabilities document: every task with its description, config schema, declared " +
         "permissions and how they are enforced (permissions.enforced_by), plus mcp: " +
         "{auto_approvable, allowed, enforcement}. auto_approvable is true only for tasks Deno " +
-        "fully sandboxes with no network, no writes outside scratch and no exec.",
+        "fully sandboxes that reach nothing beyond their module and scratch dir: no network, " +
+        "no reads, no required_env, no sys, no exec, no writes outside scratch.",
       input: inputs.none,
       output: outputs.list_tasks,
       annotations: READ_ONLY,

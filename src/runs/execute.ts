@@ -15,6 +15,7 @@ import { taskOwnConfig } from "../config/types.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
+import { assertNoDocketPaths } from "../sandbox/home_guard.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { assertOverridable } from "./overrides.ts";
@@ -57,6 +58,8 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
       hint: "Fix the task module; `docket doctor` lists tasks that fail to load",
     });
   }
+  // docket's own files are never granted, whatever the task or the config declares.
+  assertNoDocketPaths(o.cfg, task.name, task.grants);
   const section: Record<string, unknown> = { ...task.config, ...o.overrides };
   if (Object.keys(o.overrides).length) {
     const { validateSection } = await lazy<typeof import("./validate_section.ts")>(
