@@ -3,7 +3,7 @@ import type { DocketConfig } from "../config/types.ts";
 import type { RunRow } from "../core/store.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
-import { reconcile } from "../runs/reconcile.ts";
+import { presentRun, reconcile } from "../runs/reconcile.ts";
 import { commandPermissions, deriveSandbox } from "../sandbox/permissions.ts";
 import { fromFileUrl } from "../core/path.ts";
 import { maskTokenShapes } from "../notify/mask.ts";
@@ -12,6 +12,15 @@ export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {})
   const store = new SqliteStore(cfg.state_dir);
   if (opts.reconcile !== false) reconcile(store);
   return store;
+}
+
+/**
+ * The store for a reading command, and how it shows a run: cleaned up (lost runs recorded,
+ * their leftovers killed) unless the caller is read-only, which sees the same verdict unwritten.
+ */
+export function openReader(cfg: DocketConfig, readOnly: boolean | undefined) {
+  const store = openStore(cfg, { reconcile: readOnly !== true });
+  return { store, view: readOnly ? presentRun : (r: RunRow) => r };
 }
 
 /**

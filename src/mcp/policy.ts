@@ -127,6 +127,27 @@ export function taskSummary(
   ].join("\n");
 }
 
+/**
+ * Stopping a run is as consequential as a destructive one (a backup cut off halfway): allowed
+ * for runs this server started, or when it was started with --allow-destructive.
+ */
+export function assertCancelAllowed(
+  runId: string,
+  o: { allowDestructive: boolean; started: ReadonlySet<string> },
+): void {
+  if (o.allowDestructive || o.started.has(runId)) return;
+  throw new DocketError(
+    "permission_denied",
+    `Cannot cancel run "${runId}" through MCP: this server did not start it, and it was ` +
+      "started without --allow-destructive",
+    {
+      hint: "Cancel it with `docket cancel` from a shell, or start the server with " +
+        "--allow-destructive (docket mcp --allow-destructive)",
+      details: { run_id: runId },
+    },
+  );
+}
+
 /** Refuses a real run of a destructive task unless the server was started to allow it. */
 export function assertRunAllowed(
   t: PolicyTask,

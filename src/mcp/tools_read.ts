@@ -53,7 +53,11 @@ export function readTools(o: McpOptions): ToolSpec[] {
       output: outputs.get_run,
       annotations: READ_ONLY,
       handler: handle(async (a, signal) => {
-        const d = await callCommand("status", { opts: { "run-id": a.run_id }, signal });
+        const d = await callCommand("status", {
+          opts: { "run-id": a.run_id },
+          signal,
+          readOnly: true,
+        });
         return d.run as Record<string, unknown>;
       }),
     }),
@@ -83,6 +87,7 @@ export function readTools(o: McpOptions): ToolSpec[] {
           args: [a.run_id],
           opts: { from: String(a.from), limit: String(a.limit) },
           signal,
+          readOnly: true,
         })
       ),
     }),
@@ -98,6 +103,7 @@ export function readTools(o: McpOptions): ToolSpec[] {
           args: a.task ? [a.task] : [],
           opts: { limit: String(a.limit) },
           signal,
+          readOnly: true,
         })
       ),
     }),
