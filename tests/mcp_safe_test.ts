@@ -35,6 +35,8 @@ Deno.test("mcp: a task reading docket's home is not auto-approvable and is refus
   }, async (s) => {
     const tasks = byName(await s.call("list_tasks"));
     assert.equal(tasks.get("steal").mcp.auto_approvable, false, "reads → not auto-approvable");
+    assert.equal(tasks.get("steal").mcp.allowed, false, "reported as refused, as it will be");
+    assert.equal(tasks.get("fine").mcp.allowed, true);
     assert.equal(tasks.get("fine").mcp.auto_approvable, false, "any reads → not auto-approvable");
     const r = await s.call("run_task", { task: "steal" });
     const text = JSON.stringify(r);
@@ -162,6 +164,41 @@ Deno.test("run: a reads path that is a symlink to the state database is refused"
       const r = await h.run(["--json", "run", "peek"]);
       assert.equal(r.json.error.kind, "grant_refused", JSON.stringify(r.json));
       assert.match(r.json.error.message, /the state database/);
+    } finally {
+      Deno.removeSync(outside, { recursive: true });
+    }
+  });
+});
+
+Deno.test("run: destructive without a writes list may write anywhere but docket's files (Deno's --deny-write)", async () => {
+  await withHome(async (h) => {
+    const outside = Deno.makeTempDirSync({ prefix: "docket-outside-" });
+    try {
+      h.config(`tasks: {}\n`);
+      await h.run(["--json", "runs"]); // creates the state database
+      const writeTo = (file: string) =>
+        h.task(
+          "anywhere",
+          `{ destructive: true, run: () => { Deno.writeTextFileSync(${
+            JSON.stringify(file)
+          }, "forged", { append: true }); return { ok: true, summary: "wrote" }; } }`,
+        );
+      for (const file of [`${h.dir}/config.yaml`, h.stateDb, `${h.dir}/logs/forged.log`]) {
+        const before = exists(file) ? Deno.readFileSync(file).length : -1;
+        writeTo(file);
+        const r = await h.run(["--json", "run", "anywhere"]);
+        assert.equal(r.json.error?.kind, "permission_denied", `${file}: ${JSON.stringify(r.json)}`);
+        assert.equal(r.json.error.details.permission, "write");
+        const after = exists(file) ? Deno.readFileSync(file).length : -1;
+        if (!file.endsWith("state.db")) assert.equal(after, before, `${file} unchanged`);
+      }
+      // Positive control: the unscoped write grant still writes anywhere else.
+      writeTo(`${outside}/free`);
+      const ok = await h.run(["--json", "run", "anywhere"]);
+      assert.equal(ok.json.status, "succeeded", JSON.stringify(ok.json));
+      assert.ok(exists(`${outside}/free`));
+      const d = await h.run(["--json", "describe", "anywhere"]);
+      assert.ok(d.json.task.deno_flags.some((f: string) => f.startsWith("--deny-write=")));
     } finally {
       Deno.removeSync(outside, { recursive: true });
     }

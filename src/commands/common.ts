@@ -7,6 +7,7 @@ import { presentRun, reconcile } from "../runs/reconcile.ts";
 import { commandPermissions, deriveSandbox } from "../sandbox/permissions.ts";
 import { fromFileUrl } from "../core/path.ts";
 import { maskTokenShapes } from "../notify/mask.ts";
+import { denyPaths } from "../sandbox/home_guard.ts";
 
 export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
   const store = new SqliteStore(cfg.state_dir);
@@ -48,18 +49,20 @@ export function maskConfig(v: unknown, key = ""): unknown {
   return typeof v === "string" ? maskTokenShapes(v) : v;
 }
 
-export function sandboxOf(t: TaskInfo) {
+/** The sandbox a task runs in (`cfg` gives the deny list of docket's own files). */
+export function sandboxOf(t: TaskInfo, cfg?: DocketConfig) {
   if (t.source === "command") return commandPermissions(t.grants);
   const modulePath = t.module?.startsWith("file:") ? fromFileUrl(t.module) : t.module ?? undefined;
   return deriveSandbox({
     grants: t.grants,
     ...(modulePath ? { modulePath } : {}),
     scratchDir: "<scratch>",
+    ...(cfg ? { deny: denyPaths(cfg) } : {}),
   });
 }
 
-export function taskJson(t: TaskInfo) {
-  const sb = sandboxOf(t);
+export function taskJson(t: TaskInfo, cfg?: DocketConfig) {
+  const sb = sandboxOf(t, cfg);
   return {
     name: t.name,
     description: t.description,

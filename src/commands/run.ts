@@ -51,7 +51,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       configSha256,
     });
     if (input.ui.verbose > 0) {
-      const sb = sandboxOf(task);
+      const sb = sandboxOf(task, cfg);
       const how = task.source === "command"
         ? "command task (environment filter only)"
         : `deno run ${sb.deno_flags.join(" ")}`;

@@ -62,16 +62,20 @@ export function policyFromJson(t: ReturnType<typeof taskJson>): PolicyTask {
       reads,
       required_env: t.required_env,
       sys: p.sys,
+      ...(Array.isArray(p.write) ? { writes: p.write.filter((w) => w !== "<scratch>") } : {}),
     },
   };
 }
 
-/** The per-task block `list_tasks` and `describe_task` add under `mcp`. */
-export function mcpBlock(t: PolicyTask, allowDestructive: boolean) {
+/**
+ * The per-task block `list_tasks` and `describe_task` add under `mcp`. `refused`: the run
+ * would be refused whatever the server allows (its grants reach docket's own files).
+ */
+export function mcpBlock(t: PolicyTask, allowDestructive: boolean, refused = false) {
   const p = taskPolicy(t);
   return {
-    auto_approvable: p.auto_approvable,
-    allowed: !p.destructive || allowDestructive,
+    auto_approvable: p.auto_approvable && !refused,
+    allowed: !refused && (!p.destructive || allowDestructive),
     enforcement: p.advisory ? "advisory" : "deno",
   };
 }

@@ -4,12 +4,16 @@ import { mcpBlock, policyFromJson } from "./policy.ts";
 import { inputs, outputs } from "./schemas.ts";
 import { type McpOptions, READ_ONLY, tool, type ToolSpec } from "./tool_spec.ts";
 import { readLogs } from "./logs.ts";
+import { homeConflict } from "../sandbox/home_guard.ts";
 import type { taskJson } from "../commands/common.ts";
 
 type TaskJson = ReturnType<typeof taskJson>;
 
-function withMcp(t: TaskJson, o: McpOptions) {
-  return { ...t, mcp: mcpBlock(policyFromJson(t), o.allowDestructive) };
+/** The mcp block, judged by the same functions that enforce: the policy and the home guard. */
+async function withMcp(t: TaskJson, o: McpOptions) {
+  const p = policyFromJson(t);
+  const refused = homeConflict(await freshConfig(), p.grants) !== null;
+  return { ...t, mcp: mcpBlock(p, o.allowDestructive, refused) };
 }
 
 export function readTools(o: McpOptions): ToolSpec[] {
@@ -28,7 +32,10 @@ export function readTools(o: McpOptions): ToolSpec[] {
       annotations: READ_ONLY,
       handler: handle(async (_args, signal) => {
         const d = await callCommand("capabilities", { signal });
-        return { ...d, tasks: (d.tasks as TaskJson[]).map((t) => withMcp(t, o)) };
+        return {
+          ...d,
+          tasks: await Promise.all((d.tasks as TaskJson[]).map((t) => withMcp(t, o))),
+        };
       }),
     }),
     tool({
@@ -42,7 +49,7 @@ export function readTools(o: McpOptions): ToolSpec[] {
       annotations: READ_ONLY,
       handler: handle(async (a, signal) => {
         const d = await callCommand("describe", { args: [a.task], signal });
-        return { ...d, task: withMcp(d.task as TaskJson, o) };
+        return { ...d, task: await withMcp(d.task as TaskJson, o) };
       }),
     }),
     tool({

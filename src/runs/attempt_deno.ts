@@ -3,6 +3,7 @@ import { fromFileUrl, join, toFileUrl } from "../core/path.ts";
 import { taskOwnConfig } from "../config/types.ts";
 import type { Auditor } from "../sandbox/audit.ts";
 import { childEnv, deriveSandbox } from "../sandbox/permissions.ts";
+import { denyPaths } from "../sandbox/home_guard.ts";
 import { classifyDenial, MAX_RESULT_FRAME, type ResultFrame } from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import type { EventSink } from "./events.ts";
@@ -34,7 +35,12 @@ export async function attemptDeno(
   const modulePath = p.task.module!.startsWith("file:")
     ? fromFileUrl(p.task.module!)
     : p.task.module!;
-  const spec = deriveSandbox({ grants: p.task.grants, modulePath, scratchDir: scratch });
+  const spec = deriveSandbox({
+    grants: p.task.grants,
+    modulePath,
+    scratchDir: scratch,
+    deny: denyPaths(p.cfg),
+  });
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   const context = {
     DOCKET_RUN_ID: p.runId,

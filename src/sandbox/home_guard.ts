@@ -40,6 +40,15 @@ export function protectedPaths(cfg: DocketConfig): ProtectedPath[] {
   ];
 }
 
+/** What Deno denies every TypeScript task, over any grant (see DeriveInput.deny). */
+export function denyPaths(cfg: DocketConfig): { read: string[]; write: string[] } {
+  const own = protectedPaths(cfg).filter((p) => !p.containerOnly);
+  return {
+    read: own.filter((p) => !p.writesOnly).map((p) => p.path),
+    write: own.map((p) => p.path),
+  };
+}
+
 /**
  * Where a declared path can lead: as written (relative paths resolve against the task's cwd,
  * a scratch dir under the temp dir) and, when it exists, through its symlinks.
