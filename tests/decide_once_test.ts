@@ -131,3 +131,62 @@ Deno.test("run --async: a config edited after admission (new grants) is refused 
     }
   });
 });
+
+/** The sandbox harness itself, fed like docket feeds it, with `sha` as the admitted hash. */
+async function harness(module: string, dir: string, sha: string): Promise<string> {
+  const api = new URL("../task.ts", import.meta.url).pathname;
+  const apiImpl = new URL("../src/task_api.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      `--allow-read=${module},${api},${apiImpl}`,
+      `--allow-write=${dir}`,
+      "--no-config",
+      new URL("../src/sandbox/harness.ts", import.meta.url).href,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(JSON.stringify({
+    module: `file://${module}`,
+    config: {},
+    dryRun: false,
+    runId: "20260101T000000000000Z-00000000",
+    taskName: "t",
+    attempt: 1,
+    scratchDir: dir,
+    nonce: "0123456789abcdef",
+    moduleSha256: sha,
+  })));
+  await w.close();
+  const out = await child.output();
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test("harness: a module whose bytes are not the admitted ones is refused before any of its code runs", async () => {
+  await withHome(async (h) => {
+    const dir = Deno.makeTempDirSync({ prefix: "docket-scratch-" });
+    try {
+      const mod = h.task(
+        "top",
+        `{ run: () => ({ ok: true, summary: "ran" }) }`,
+        `Deno.writeTextFileSync(${JSON.stringify(`${dir}/top-level-ran`)}, "x");`,
+      );
+      const bytes = Deno.readFileSync(mod);
+      const digest = await crypto.subtle.digest("SHA-256", bytes);
+      const sha = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+      const bad = await harness(mod, dir, "0".repeat(64));
+      assert.match(bad, /"kind":"task_changed"/);
+      assert.equal(exists(`${dir}/top-level-ran`), false, "no module code ran");
+      // Positive control: with the admitted hash it is imported and runs.
+      const good = await harness(mod, dir, sha);
+      assert.match(good, /"summary":"ran"/);
+      assert.equal(exists(`${dir}/top-level-ran`), true);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  });
+});

@@ -68,6 +68,7 @@ export async function attemptDeno(
     scratchDir: scratch,
     nonce,
     graceMs: limits(p.section).graceMs,
+    moduleSha256: p.admission.module === modulePath ? p.admission.module_sha256 : null,
   }));
   const stderr = tailKeeper(8192);
   let out: ChildOutcome;
@@ -157,6 +158,8 @@ export function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): 
       ? "schema_invalid"
       : r.error.kind === "task_load_failed"
       ? "task_load_failed"
+      : r.error.kind === "task_changed"
+      ? "task_changed"
       : "task_failed";
     const o = failed(r.summary, kind, r.details ?? {});
     if (r.error.issues) o.error!.details = { issues: r.error.issues };
