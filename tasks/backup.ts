@@ -31,7 +31,7 @@ import {
 } from "./lib/config_read.ts";
 import { TASK_LIB_DIR } from "./lib/own_code.ts";
 import type { HbackupSettings } from "./lib/hbackup_cli.ts";
-import { hbackupNeedsHome, runHbackup } from "./lib/hbackup_run.ts";
+import { hbackupNeedsHome, hbackupWrites, runHbackup } from "./lib/hbackup_run.ts";
 import { isRcloneRemote } from "./lib/rclone.ts";
 import { isRsyncRemote } from "./lib/rsync.ts";
 import { syncResult } from "./lib/sync_run.ts";
@@ -72,7 +72,7 @@ export function backupGrants(config: TaskConfig): Partial<TaskGrants> {
       exec: [expandForGrant(s.bin)],
       // `auto` uploads as configured in hbackup's own config file.
       network: s.action === "auto",
-      destructive: false,
+      ...hbackupWrites(s),
       ...(hbackupNeedsHome(s) ? { sys: ["homedir"] } : {}),
     };
   }

@@ -6,7 +6,8 @@
  * `hbackup backup --dry-run` (the files that would be archived); `list` is read-only and runs;
  * `upload` and `setup-drive` have no dry run in hbackup and are only described.
  *
- * Grants: `exec` is exactly `hbackup_bin`; `network` only for `upload` and `auto`; `sys:
+ * Grants: `exec` is exactly `hbackup_bin`; `network` only for `upload` and `auto`;
+ * `destructive` for every action but `list` (see `hbackupWrites`); `sys:
  * ["homedir"]` only when docket must choose the archive path or expand `~`. hbackup itself
  * runs outside Deno's sandbox and sees only the cleared environment (HOME is all it needs).
  *
@@ -24,7 +25,7 @@ import {
 } from "./lib/config_read.ts";
 import { TASK_LIB_DIR } from "./lib/own_code.ts";
 import { HBACKUP_ACTIONS, type HbackupSettings } from "./lib/hbackup_cli.ts";
-import { hbackupNeedsHome, runHbackup } from "./lib/hbackup_run.ts";
+import { hbackupNeedsHome, hbackupWrites, runHbackup } from "./lib/hbackup_run.ts";
 
 const OPTIONAL_KEYS = [
   ["output", "output"],
@@ -56,12 +57,12 @@ export function hbackupGrants(config: TaskConfig): Partial<TaskGrants> {
   try {
     s = hbackupSettings(config);
   } catch {
-    return { exec: [], network: false };
+    return { exec: [], network: false, destructive: false };
   }
   return {
     exec: [expandForGrant(s.bin)],
     network: s.action === "upload" || s.action === "auto",
-    destructive: false,
+    ...hbackupWrites(s),
     ...(hbackupNeedsHome(s) ? { sys: ["homedir"] } : {}),
   };
 }

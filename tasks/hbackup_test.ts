@@ -265,16 +265,24 @@ Deno.test("hbackup: keys that do not reach the action fail before anything runs"
   });
 });
 
-Deno.test("hbackup grants: exec is hbackup_bin as given; network only for upload/auto", () => {
+Deno.test("hbackup grants: exec is hbackup_bin as given; network only for upload/auto; every action but list writes", () => {
   eq(hbackupGrants({ action: "list", hbackup_bin: "/opt/hbackup" }), {
     exec: ["/opt/hbackup"],
     network: false,
     destructive: false,
   });
-  eq(hbackupGrants({ action: "auto" }), { exec: ["hbackup"], network: true, destructive: false });
+  const home = Deno.env.get("HOME")!;
+  eq(hbackupGrants({ action: "auto" }), {
+    exec: ["hbackup"],
+    network: true,
+    destructive: true,
+    writes: [`${home}/backups`],
+  });
+  eq(hbackupGrants({ action: "backup", output: "/srv/b/x.tar.zst" }).writes, ["/srv/b"]);
+  eq(hbackupGrants({ action: "upload", archive: "/a" }).destructive, true);
+  eq(hbackupGrants({ action: "setup-drive" }).destructive, true);
   eq(hbackupGrants({ action: "backup" }).sys, ["homedir"]);
   eq(hbackupGrants({ action: "upload", archive: "/a" }).network, true);
-  const home = Deno.env.get("HOME")!;
   eq(hbackupGrants({ action: "list", hbackup_bin: "~/.local/bin/hbackup" }).exec, [
     `${home}/.local/bin/hbackup`,
   ]);

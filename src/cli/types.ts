@@ -40,6 +40,11 @@ export interface CommandInput {
   /** Loads the config (cached, validated); commands that need none never call it. */
   config: () => Promise<DocketConfig>;
   signal: AbortSignal;
+  /**
+   * The caller promised to change nothing (MCP tools annotated readOnlyHint): no lost-run
+   * cleanup (which kills processes and rewrites rows); runs are shown as it would record them.
+   */
+  readOnly?: boolean;
 }
 
 export interface CommandOutput {

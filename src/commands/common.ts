@@ -3,16 +3,26 @@ import type { DocketConfig } from "../config/types.ts";
 import type { RunRow } from "../core/store.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
-import { reconcile } from "../runs/reconcile.ts";
+import { presentRun, reconcile } from "../runs/reconcile.ts";
 import { commandPermissions, deriveSandbox } from "../sandbox/permissions.ts";
 import { fromFileUrl } from "../core/path.ts";
 import { maskTokenShapes } from "../notify/mask.ts";
 import { missingEnv } from "../runs/required_env.ts";
+import { denyPaths } from "../sandbox/home_guard.ts";
 
 export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
   const store = new SqliteStore(cfg.state_dir);
   if (opts.reconcile !== false) reconcile(store);
   return store;
+}
+
+/**
+ * The store for a reading command, and how it shows a run: cleaned up (lost runs recorded,
+ * their leftovers killed) unless the caller is read-only, which sees the same verdict unwritten.
+ */
+export function openReader(cfg: DocketConfig, readOnly: boolean | undefined) {
+  const store = openStore(cfg, { reconcile: readOnly !== true });
+  return { store, view: readOnly ? presentRun : (r: RunRow) => r };
 }
 
 /**
@@ -40,8 +50,8 @@ export function maskConfig(v: unknown, key = ""): unknown {
   return typeof v === "string" ? maskTokenShapes(v) : v;
 }
 
-/** The sandbox of `t`'s runs (of its dry runs with `dryRun`), as `deriveSandbox` makes it. */
-export function sandboxOf(t: TaskInfo, opts: { dryRun?: boolean } = {}) {
+/** The sandbox of `t`'s runs (of its dry runs with `dryRun`; `cfg` gives the deny list of docket's own files). */
+export function sandboxOf(t: TaskInfo, opts: { dryRun?: boolean; cfg?: DocketConfig } = {}) {
   if (t.source === "command") return commandPermissions(t.grants);
   const modulePath = t.module?.startsWith("file:") ? fromFileUrl(t.module) : t.module ?? undefined;
   return deriveSandbox({
@@ -49,15 +59,16 @@ export function sandboxOf(t: TaskInfo, opts: { dryRun?: boolean } = {}) {
     ...(modulePath ? { modulePath } : {}),
     scratchDir: "<scratch>",
     ...(opts.dryRun ? { dryRun: true } : {}),
+    ...(opts.cfg ? { deny: denyPaths(opts.cfg) } : {}),
   });
 }
 
-export function taskJson(t: TaskInfo) {
-  return taskJsonFor(t, {});
+export function taskJson(t: TaskInfo, cfg?: DocketConfig) {
+  return taskJsonFor(t, cfg ? { cfg } : {});
 }
 
 /** `taskJson`, with the sandbox of a dry run when `opts.dryRun` (`describe --dry-run`). */
-export function taskJsonFor(t: TaskInfo, opts: { dryRun?: boolean }) {
+export function taskJsonFor(t: TaskInfo, opts: { dryRun?: boolean; cfg?: DocketConfig }) {
   const sb = sandboxOf(t, opts);
   return {
     name: t.name,

@@ -8,7 +8,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
   const t = await findTask(cfg, input.args[0]!);
   const dryRun = input.opts["dry-run"] === true;
-  return { exitCode: 0, data: { ok: true, task: taskJsonFor(t, { dryRun }) } };
+  return { exitCode: 0, data: { ok: true, task: taskJsonFor(t, { dryRun, cfg }) } };
 }
 
 export function render(data: unknown, ui: Ui): string {

@@ -2,7 +2,7 @@
 import type { CommandInput, CommandOutput, StreamItem, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
 import type { EventRow } from "../core/store.ts";
-import { openStore } from "./common.ts";
+import { openReader } from "./common.ts";
 import { requireRunId } from "./status.ts";
 import { getRunOrThrow } from "../runs/watch.ts";
 import { followRun } from "../runs/follow.ts";
@@ -26,8 +26,8 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     throw new DocketError("usage", `Invalid --limit "${limitRaw}": expected a whole number ≥ 1`);
   }
   const cfg = await input.config();
-  const store = openStore(cfg);
-  const r = getRunOrThrow(store, runId);
+  const { store, view } = openReader(cfg, input.readOnly);
+  const r = view(getRunOrThrow(store, runId));
   if (input.opts.follow === true) {
     return { exitCode: 0, data: undefined, stream: follow(store, runId, from, input) };
   }

@@ -8,9 +8,12 @@ import { exitCodeForStatus } from "../core/statuses.ts";
 import { openStore, runJson, sandboxOf } from "./common.ts";
 import { parseSetArgs } from "../runs/overrides.ts";
 import { performRun, prepareRun } from "../runs/execute.ts";
+import { configSha256 as configSha256Now } from "../runs/admission.ts";
 import { duration, paint, statusText } from "../render/ui.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
+  // Before the config is loaded: an edit after this point is a change the runner refuses.
+  const configSha256 = configSha256Now();
   const cfg = await input.config();
   const overrides = parseSetArgs((input.opts.set as string[] | undefined) ?? []);
   const task = await findTask(cfg, input.args[0]!);
@@ -30,7 +33,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       "../runs/async.ts",
       import.meta.url,
     );
-    const receipt = await startAsync({ cfg, task, dryRun, force, overrides, audit });
+    const receipt = await startAsync({ cfg, task, dryRun, force, overrides, audit, configSha256 });
     return { exitCode: 0, data: receipt };
   }
   const store = openStore(cfg);
@@ -45,9 +48,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       overrides,
       async: false,
       audit,
+      configSha256,
     });
     if (input.ui.verbose > 0) {
-      const sb = sandboxOf(task, { dryRun });
+      const sb = sandboxOf(task, { dryRun, cfg });
       const how = task.source === "command"
         ? "command task (environment filter only)"
         : `deno run ${sb.deno_flags.join(" ")}`;

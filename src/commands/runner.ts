@@ -8,9 +8,11 @@ import { findTask } from "../registry/registry.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { performRun, resumePrepared } from "../runs/execute.ts";
 import { assertOverridable } from "../runs/overrides.ts";
+import { assertAdmitted, configSha256 } from "../runs/admission.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const runId = input.args[0]!;
+  const configHash = configSha256();
   const cfg = await input.config();
   const store = new SqliteStore(cfg.state_dir);
   try {
@@ -36,11 +38,16 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     store.setRunner(runId, { runner_pid: me.pid, runner_start: me.start });
     store.transfer(row.task_name, runId, me.pid, me.start);
     try {
-      const task = await findTask(cfg, row.task_name);
+      // Decide once: the task as it loads now must be the one admitted (config and module
+      // unchanged, the same grants), and it runs with the admitted grants.
+      const task = assertAdmitted(row.admission, await findTask(cfg, row.task_name), configHash);
       // The task may have changed since the launcher checked: the overrides are checked again.
       assertOverridable(task, row.overrides);
       const done = await performRun(
-        resumePrepared({ cfg, task, store, audit: input.opts.audit === true }, row),
+        resumePrepared({ cfg, task, store, audit: input.opts.audit === true }, {
+          ...row,
+          admission: row.admission!,
+        }),
         {
           signal: input.signal,
         },

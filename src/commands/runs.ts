@@ -2,7 +2,7 @@
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { lazy } from "../core/lazy.ts";
-import { openStore, runJson } from "./common.ts";
+import { openReader, runJson } from "./common.ts";
 import { duration, statusText, table, when } from "../render/ui.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
@@ -14,7 +14,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     });
   }
   const cfg = await input.config();
-  const store = openStore(cfg);
+  const { store, view } = openReader(cfg, input.readOnly);
   try {
     const task = input.args[0];
     const rows = store.listRuns({ ...(task ? { task } : {}), limit });
@@ -26,7 +26,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       );
       await findTask(cfg, task);
     }
-    return { exitCode: 0, data: { ok: true, runs: rows.map(runJson) } };
+    return { exitCode: 0, data: { ok: true, runs: rows.map((r) => runJson(view(r))) } };
   } finally {
     store.close();
   }

@@ -3,7 +3,7 @@ import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { isRunId } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
-import { lastRunJson, openStore, runJson } from "./common.ts";
+import { lastRunJson, openReader, runJson } from "./common.ts";
 import { duration, statusText, table, when } from "../render/ui.ts";
 
 export function requireRunId(id: string): string {
@@ -24,10 +24,11 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       hint: `docket status --run-id ${runId}`,
     });
   }
-  const store = openStore(cfg);
+  const { store, view } = openReader(cfg, input.readOnly);
   try {
     if (runId !== undefined) {
-      const r = store.getRun(runId);
+      const got = store.getRun(runId);
+      const r = got && view(got);
       if (!r) {
         throw new DocketError("run_not_found", `Cannot find run "${runId}"`, {
           hint: "`docket runs` lists recent runs",

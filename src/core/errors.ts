@@ -17,6 +17,8 @@ export const ERROR_KINDS = [
   "state_error",
   "io_error",
   "not_supported",
+  "task_changed",
+  "grant_refused",
   "internal",
 ] as const;
 export type ErrorKind = typeof ERROR_KINDS[number];
@@ -76,6 +78,8 @@ export function exitCodeFor(kind: ErrorKind): number {
     case "state_error":
     case "io_error":
     case "not_supported":
+    case "task_changed":
+    case "grant_refused":
     case "internal":
       return 1;
     default: {

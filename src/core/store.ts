@@ -1,6 +1,22 @@
 /** Storage interfaces. Commands use these; `src/store/sqlite_*.ts` implements them. */
 import type { ErrorJson } from "./errors.ts";
 import type { RunStatus } from "./statuses.ts";
+import type { TaskGrants } from "../task_api.ts";
+
+/**
+ * What was decided when a run was admitted (by the CLI's `run`, or the MCP gate): the grants
+ * the run gets and the content of what it runs. The async runner refuses a run whose task
+ * would now load differently (`task_changed`), and runs with these grants.
+ */
+export interface Admission {
+  grants: TaskGrants;
+  /** The task's module file (drop-in, module, built-in), null for command tasks. */
+  module: string | null;
+  /** sha-256 (hex) of the module file's bytes at admission, null for command tasks. */
+  module_sha256: string | null;
+  /** sha-256 (hex) of the config file's bytes at admission, null when there is none. */
+  config_sha256: string | null;
+}
 
 export interface HookRecord {
   name: string;
@@ -32,6 +48,8 @@ export interface RunRow {
   log_path: string | null;
   overrides: Record<string, unknown>;
   hooks: HookRecord[];
+  /** Null for runs recorded before admissions were (schema v2). */
+  admission: Admission | null;
 }
 
 export interface RunFinish {

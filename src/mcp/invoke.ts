@@ -21,6 +21,8 @@ export interface Call {
   args?: string[];
   opts?: CommandInput["opts"];
   signal: AbortSignal;
+  /** A tool annotated readOnlyHint: the command must change nothing. */
+  readOnly?: boolean;
 }
 
 /** Runs a command from the table and returns its `data` (the `--json` document). */
@@ -34,6 +36,7 @@ export async function callCommand(name: string, call: Call): Promise<Record<stri
     ui: { json: true, tty: false, color: false, verbose: 0 },
     config: freshConfig,
     signal: call.signal,
+    ...(call.readOnly ? { readOnly: true } : {}),
   });
   return (out.data ?? {}) as Record<string, unknown>;
 }

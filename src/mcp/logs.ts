@@ -7,6 +7,7 @@ import type { DocketConfig } from "../config/types.ts";
 import { openStore } from "../commands/common.ts";
 import { requireRunId } from "../commands/status.ts";
 import { getRunOrThrow } from "../runs/watch.ts";
+import { presentRun } from "../runs/reconcile.ts";
 import { fileSize, readRange } from "../runs/log_file.ts";
 
 export const MAX_LOG_BYTES = 1024 * 1024;
@@ -45,10 +46,11 @@ export function readLogs(cfg: DocketConfig, q: LogsQuery) {
       hint: "Use offset (and next_offset) to page forward, or tail for the last lines",
     });
   }
-  const store = openStore(cfg);
+  // A read-only tool: the run as cleanup would show it, nothing recorded or killed.
+  const store = openStore(cfg, { reconcile: false });
   let r;
   try {
-    r = getRunOrThrow(store, q.run_id);
+    r = presentRun(getRunOrThrow(store, q.run_id));
   } finally {
     store.close();
   }

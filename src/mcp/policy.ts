@@ -5,6 +5,7 @@
 import { DocketError } from "../core/errors.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import type { taskJson } from "../commands/common.ts";
+import { TASK_API_FILES } from "../sandbox/permissions.ts";
 
 export type PolicyTask = Pick<TaskInfo, "name" | "source" | "grants" | "loadError">;
 
@@ -15,39 +16,66 @@ export interface TaskPolicy {
   network: boolean;
   /** Docket cannot enforce its declarations: a command task, or a TS task that execs programs. */
   advisory: boolean;
-  /** Fully Deno-enforced, no network, no writes outside scratch, no exec: safe to auto-approve. */
+  /**
+   * Safe to approve without asking: the task can reach no secret and no data beyond its own
+   * module and scratch dir (no `reads`, no `required_env`, no `sys`, no `exec`), cannot write
+   * outside scratch (not destructive), has no network, and Deno enforces all of it (not a
+   * command task, loads cleanly). An allow-list: a grant not named here makes it false.
+   */
   auto_approvable: boolean;
 }
+
+const nonEmpty = (xs: readonly unknown[] | undefined) => (xs ?? []).length > 0;
 
 export function taskPolicy(t: PolicyTask): TaskPolicy {
   const g = t.grants;
   const network = Array.isArray(g.network) ? g.network.length > 0 : g.network === true;
   const destructive = g.destructive === true;
-  const advisory = t.source === "command" || (g.exec ?? []).length > 0;
+  const advisory = t.source === "command" || nonEmpty(g.exec);
+  const reachesData = nonEmpty(g.reads) || nonEmpty(g.required_env) || nonEmpty(g.sys);
   return {
     destructive,
     network,
     advisory,
-    auto_approvable: !network && !destructive && !advisory && t.loadError === null,
+    auto_approvable: !network && !destructive && !advisory && !reachesData &&
+      !nonEmpty(g.writes) && t.loadError === null,
   };
 }
 
-/** The policy view of a task as `capabilities`/`describe` print it. */
+/**
+ * The policy view of a task as `capabilities`/`describe` print it: from the sandbox spec that
+ * runs (`permissions`), so what is judged safe is what is enforced. `reads` are the read
+ * grants beyond the module (first), docket's task API files and the scratch dir.
+ */
 export function policyFromJson(t: ReturnType<typeof taskJson>): PolicyTask {
+  const p = t.permissions;
+  const base = new Set<string>([...TASK_API_FILES, "<scratch>"]);
+  const reads = t.source === "command" ? [] : p.read.slice(1).filter((r) => !base.has(r));
   return {
     name: t.name,
     source: t.source,
     loadError: t.load_error,
-    grants: { network: t.network, destructive: t.destructive, exec: t.permissions.run },
+    grants: {
+      network: t.network,
+      destructive: t.destructive,
+      exec: p.run,
+      reads,
+      required_env: t.required_env,
+      sys: p.sys,
+      ...(Array.isArray(p.write) ? { writes: p.write.filter((w) => w !== "<scratch>") } : {}),
+    },
   };
 }
 
-/** The per-task block `list_tasks` and `describe_task` add under `mcp`. */
-export function mcpBlock(t: PolicyTask, allowDestructive: boolean) {
+/**
+ * The per-task block `list_tasks` and `describe_task` add under `mcp`. `refused`: the run
+ * would be refused whatever the server allows (its grants reach docket's own files).
+ */
+export function mcpBlock(t: PolicyTask, allowDestructive: boolean, refused = false) {
   const p = taskPolicy(t);
   return {
-    auto_approvable: p.auto_approvable,
-    allowed: !p.destructive || allowDestructive,
+    auto_approvable: p.auto_approvable && !refused,
+    allowed: !refused && (!p.destructive || allowDestructive),
     enforcement: p.advisory ? "advisory" : "deno",
   };
 }
@@ -97,10 +125,31 @@ export function taskSummary(
     `- advisory sandbox (command tasks or exec: docket cannot enforce their declarations): ${
       names(tasks, (p) => p.advisory)
     }`,
-    `- auto-approvable (Deno-enforced, no network, not destructive, no exec): ${
+    `- auto-approvable (Deno-enforced; no network, reads, required_env, sys, exec or writes): ${
       names(tasks, (p) => p.auto_approvable)
     }`,
   ].join("\n");
+}
+
+/**
+ * Stopping a run is as consequential as a destructive one (a backup cut off halfway): allowed
+ * for runs this server started, or when it was started with --allow-destructive.
+ */
+export function assertCancelAllowed(
+  runId: string,
+  o: { allowDestructive: boolean; started: ReadonlySet<string> },
+): void {
+  if (o.allowDestructive || o.started.has(runId)) return;
+  throw new DocketError(
+    "permission_denied",
+    `Cannot cancel run "${runId}" through MCP: this server did not start it, and it was ` +
+      "started without --allow-destructive",
+    {
+      hint: "Cancel it with `docket cancel` from a shell, or start the server with " +
+        "--allow-destructive (docket mcp --allow-destructive)",
+      details: { run_id: runId },
+    },
+  );
 }
 
 /** Refuses a real run of a destructive task unless the server was started to allow it. */

@@ -27,6 +27,9 @@ Deno.test("only a Deno-enforced task without network, writes or exec is auto-app
       task("wipe", { grants: { destructive: true, writes: [] } }),
       task("exec", { grants: { exec: ["df"] } }),
       task("cmd", { source: "command" }),
+      task("reads", { grants: { reads: ["/etc"] } }),
+      task("env", { grants: { required_env: ["API_TOKEN"] } }),
+      task("sys", { grants: { sys: ["hostname"] } }),
       task("broken", { loadError: { kind: "task_load_failed", message: "x" } }),
     ]
   ) assert.equal(taskPolicy(t).auto_approvable, false, t.name);

@@ -32,6 +32,8 @@ export async function waitWithProgress(o: {
   timeoutMs: number;
   signal: AbortSignal;
   report?: (p: Progress) => Promise<void>;
+  /** wait_run is read-only: no lost-run cleanup while it waits. */
+  readOnly?: boolean;
 }): Promise<RunRow | null> {
   const store = openStore(o.cfg, { reconcile: false });
   const stop = new AbortController();
@@ -66,7 +68,11 @@ export async function waitWithProgress(o: {
   };
   const pumping = o.report ? pump() : Promise.resolve();
   try {
-    return await waitForRun(store, o.runId, { timeoutMs: o.timeoutMs, signal: o.signal });
+    return await waitForRun(store, o.runId, {
+      timeoutMs: o.timeoutMs,
+      signal: o.signal,
+      readOnly: o.readOnly === true,
+    });
   } catch (err) {
     if (err instanceof DocketError && err.kind === "wait_timeout") return null;
     throw err;

@@ -8,6 +8,27 @@ import { z } from "zod";
 import { MAX_LOG_BYTES } from "./logs.ts";
 
 export const MAX_WAIT_SECONDS = 300;
+/** Bounds of `set`: at most this many keys, each value at most this many bytes as JSON. */
+export const MAX_SET_KEYS = 64;
+export const MAX_SET_VALUE_BYTES = 16 * 1024;
+
+/** What is wrong with a `set` mapping (too many keys, a value too big), or null. */
+export function setProblem(set: unknown): string | null {
+  if (set === undefined || set === null || typeof set !== "object") return null;
+  const entries = Object.entries(set as Record<string, unknown>);
+  if (entries.length > MAX_SET_KEYS) {
+    return `set has ${entries.length} keys; at most ${MAX_SET_KEYS} are allowed`;
+  }
+  for (const [k, v] of entries) {
+    const bytes = new TextEncoder().encode(k).length +
+      new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v) ?? "").length;
+    if (bytes > MAX_SET_VALUE_BYTES) {
+      return `set.${k.slice(0, 40)} is ${bytes} bytes; a set value may have at most ` +
+        `${MAX_SET_VALUE_BYTES} bytes`;
+    }
+  }
+  return null;
+}
 
 const runId = z.string().min(1).describe(
   "Run id, e.g. 20260427T013000000000Z-ab12cd34 (from start_task, run_task or list_runs)",
@@ -24,7 +45,8 @@ const startShape = {
   ),
   set: z.record(z.string(), z.unknown()).optional().describe(
     "Per-run overrides of the task's own config, like the CLI's --set key=value " +
-      '(strings are read as JSON when they parse, e.g. "3" → 3). Sandbox keys are refused',
+      '(strings are read as JSON when they parse, e.g. "3" → 3). Sandbox keys are refused. ' +
+      `At most ${MAX_SET_KEYS} keys, each key and value at most ${MAX_SET_VALUE_BYTES} bytes`,
   ),
   force: z.boolean().default(false).describe("Bypass the task's lock (another run may be active)"),
 };

@@ -4,13 +4,24 @@
  */
 import process from "node:process";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { VERSION } from "../version.ts";
 import { freshConfig } from "./invoke.ts";
 import type { PolicyTask } from "./policy.ts";
 import type { McpOptions, ToolSpec } from "./tool_spec.ts";
 import { readTools } from "./tools_read.ts";
 import { runTools } from "./tools_run.ts";
+import { BoundedStdioTransport, type RpcError } from "./transport.ts";
+import { setProblem } from "./schemas.ts";
+
+/** Refuses a run_task/start_task whose `set` is over its bounds, as a JSON-RPC error. */
+export function guard(m: JSONRPCMessage): RpcError | null {
+  if (!("method" in m) || m.method !== "tools/call") return null;
+  const p = (m as { params?: { name?: unknown; arguments?: { set?: unknown } } }).params;
+  if (p?.name !== "run_task" && p?.name !== "start_task") return null;
+  const problem = setProblem(p.arguments?.set);
+  return problem ? { code: -32602, message: `Invalid params: ${problem}` } : null;
+}
 
 const INSTRUCTIONS = "docket runs sandboxed maintenance tasks. Start with list_tasks; " +
   "run_task runs one and waits a bounded time, start_task returns a receipt at once; follow " +
@@ -55,17 +66,19 @@ export async function createServer(o: McpOptions): Promise<McpServer> {
 /** Serves until stdin closes (the client went away) or docket gets SIGINT/SIGTERM. */
 export async function serveStdio(o: McpOptions, signal: AbortSignal): Promise<void> {
   const server = await createServer(o);
-  const transport = new StdioServerTransport();
-  const { promise: closed, resolve } = Promise.withResolvers<void>();
-  transport.onclose = () => resolve();
-  process.stdin.once("end", resolve);
-  process.stdin.once("close", resolve);
-  signal.addEventListener("abort", () => resolve(), { once: true });
+  const transport = new BoundedStdioTransport(guard);
+  const { promise: closed, resolve } = Promise.withResolvers<string>();
+  transport.onclose = () => resolve("the transport closed");
+  transport.onerror = (e) => console.error(`[docket mcp] transport error: ${e.message}`);
+  process.stdin.once("end", () => resolve("stdin ended (the client went away)"));
+  process.stdin.once("close", () => resolve("stdin closed (the client went away)"));
+  signal.addEventListener("abort", () => resolve("docket got a signal to stop"), { once: true });
   await server.connect(transport);
   console.error(
     `[docket mcp] docket ${VERSION} serving MCP on stdio` +
       (o.allowDestructive ? " (destructive tasks allowed)" : ""),
   );
-  await closed;
+  // Never silently: say why the server ends.
+  console.error(`[docket mcp] stopping: ${await closed}`);
   await server.close().catch(() => {});
 }

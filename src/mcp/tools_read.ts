@@ -4,12 +4,16 @@ import { mcpBlock, policyFromJson } from "./policy.ts";
 import { inputs, outputs } from "./schemas.ts";
 import { type McpOptions, READ_ONLY, tool, type ToolSpec } from "./tool_spec.ts";
 import { readLogs } from "./logs.ts";
+import { homeConflict } from "../sandbox/home_guard.ts";
 import type { taskJson } from "../commands/common.ts";
 
 type TaskJson = ReturnType<typeof taskJson>;
 
-function withMcp(t: TaskJson, o: McpOptions) {
-  return { ...t, mcp: mcpBlock(policyFromJson(t), o.allowDestructive) };
+/** The mcp block, judged by the same functions that enforce: the policy and the home guard. */
+async function withMcp(t: TaskJson, o: McpOptions) {
+  const p = policyFromJson(t);
+  const refused = homeConflict(await freshConfig(), p.grants) !== null;
+  return { ...t, mcp: mcpBlock(p, o.allowDestructive, refused) };
 }
 
 export function readTools(o: McpOptions): ToolSpec[] {
@@ -21,13 +25,17 @@ export function readTools(o: McpOptions): ToolSpec[] {
         "The capabilities document: every task with its description, config schema, declared " +
         "permissions and how they are enforced (permissions.enforced_by), plus mcp: " +
         "{auto_approvable, allowed, enforcement}. auto_approvable is true only for tasks Deno " +
-        "fully sandboxes with no network, no writes outside scratch and no exec.",
+        "fully sandboxes that reach nothing beyond their module and scratch dir: no network, " +
+        "no reads, no required_env, no sys, no exec, no writes outside scratch.",
       input: inputs.none,
       output: outputs.list_tasks,
       annotations: READ_ONLY,
       handler: handle(async (_args, signal) => {
         const d = await callCommand("capabilities", { signal });
-        return { ...d, tasks: (d.tasks as TaskJson[]).map((t) => withMcp(t, o)) };
+        return {
+          ...d,
+          tasks: await Promise.all((d.tasks as TaskJson[]).map((t) => withMcp(t, o))),
+        };
       }),
     }),
     tool({
@@ -41,7 +49,7 @@ export function readTools(o: McpOptions): ToolSpec[] {
       annotations: READ_ONLY,
       handler: handle(async (a, signal) => {
         const d = await callCommand("describe", { args: [a.task], signal });
-        return { ...d, task: withMcp(d.task as TaskJson, o) };
+        return { ...d, task: await withMcp(d.task as TaskJson, o) };
       }),
     }),
     tool({
@@ -52,7 +60,11 @@ export function readTools(o: McpOptions): ToolSpec[] {
       output: outputs.get_run,
       annotations: READ_ONLY,
       handler: handle(async (a, signal) => {
-        const d = await callCommand("status", { opts: { "run-id": a.run_id }, signal });
+        const d = await callCommand("status", {
+          opts: { "run-id": a.run_id },
+          signal,
+          readOnly: true,
+        });
         return d.run as Record<string, unknown>;
       }),
     }),
@@ -82,6 +94,7 @@ export function readTools(o: McpOptions): ToolSpec[] {
           args: [a.run_id],
           opts: { from: String(a.from), limit: String(a.limit) },
           signal,
+          readOnly: true,
         })
       ),
     }),
@@ -97,6 +110,7 @@ export function readTools(o: McpOptions): ToolSpec[] {
           args: a.task ? [a.task] : [],
           opts: { limit: String(a.limit) },
           signal,
+          readOnly: true,
         })
       ),
     }),

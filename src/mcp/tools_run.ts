@@ -3,7 +3,13 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { runJson } from "../commands/common.ts";
 import { requireRunId } from "../commands/status.ts";
 import { callCommand, freshConfig, handle, toolError, toolResult } from "./invoke.ts";
-import { assertRunAllowed, type PolicyTask, runAnnotations, taskSummary } from "./policy.ts";
+import {
+  assertCancelAllowed,
+  assertRunAllowed,
+  type PolicyTask,
+  runAnnotations,
+  taskSummary,
+} from "./policy.ts";
 import { waitWithProgress } from "./progress.ts";
 import { inputs, outputs } from "./schemas.ts";
 import { type McpOptions, READ_ONLY, tool, type ToolExtra, type ToolSpec } from "./tool_spec.ts";
@@ -25,21 +31,36 @@ export function setArgs(set: Record<string, unknown> | undefined): string[] {
 const FOLLOW = "The run goes on in the background: get_events / get_logs follow it, " +
   "wait_run waits for its result, cancel_run stops it.";
 
+/**
+ * Decide once: the task the gate checks is the task whose grants are recorded with the run
+ * (no second lookup that a non-deterministic drop-in could answer differently). The config's
+ * hash is taken before the config is read, so a later edit is refused by the runner.
+ */
 async function start(
   a: StartArgs,
   o: McpOptions,
-  signal: AbortSignal,
+  started: Set<string>,
 ): Promise<Record<string, unknown>> {
-  const { findTask } = await import("../registry/registry.ts");
-  assertRunAllowed(await findTask(await freshConfig(), a.task), {
-    allowDestructive: o.allowDestructive,
+  const [{ findTask }, { startAsync }, { configSha256 }, { parseSetArgs }] = await Promise.all([
+    import("../registry/registry.ts"),
+    import("../runs/async.ts"),
+    import("../runs/admission.ts"),
+    import("../runs/overrides.ts"),
+  ]);
+  const configHash = configSha256();
+  const cfg = await freshConfig();
+  const overrides = parseSetArgs(setArgs(a.set));
+  const task = await findTask(cfg, a.task);
+  assertRunAllowed(task, { allowDestructive: o.allowDestructive, dryRun: a.dry_run });
+  const receipt = await startAsync({
+    cfg,
+    task,
     dryRun: a.dry_run,
+    force: a.force,
+    overrides,
+    configSha256: configHash,
   });
-  const receipt = await callCommand("run", {
-    args: [a.task],
-    opts: { async: true, "dry-run": a.dry_run, force: a.force, set: setArgs(a.set) },
-    signal,
-  });
+  started.add(receipt.run_id);
   return { ...receipt, finished: false, note: FOLLOW };
 }
 
@@ -56,12 +77,13 @@ function reporter(extra: ToolExtra) {
   };
 }
 
-async function waitOrNote(runId: string, seconds: number, extra: ToolExtra) {
+async function waitOrNote(runId: string, seconds: number, extra: ToolExtra, readOnly: boolean) {
   const row = await waitWithProgress({
     cfg: await freshConfig(),
     runId,
     timeoutMs: seconds * 1000,
     signal: extra.signal,
+    readOnly,
     ...reporter(extra),
   });
   return row ? { ...runJson(row), finished: true } : null;
@@ -73,6 +95,8 @@ export function runTools(
   loadError?: string,
 ): ToolSpec[] {
   const ann = runAnnotations(tasks);
+  // Runs this server started: the ones cancel_run may stop without --allow-destructive.
+  const started = new Set<string>();
   const summary = taskSummary(tasks, {
     allowDestructive: o.allowDestructive,
     ...(loadError ? { loadError } : {}),
@@ -93,8 +117,8 @@ export function runTools(
       annotations: { title: "Run a task", ...ann },
       handler: async (a, extra): Promise<CallToolResult> => {
         try {
-          const receipt = await start(a, o, extra.signal);
-          const done = await waitOrNote(String(receipt.run_id), a.wait_seconds, extra);
+          const receipt = await start(a, o, started);
+          const done = await waitOrNote(String(receipt.run_id), a.wait_seconds, extra, false);
           if (done) return toolResult(done);
           return toolResult({
             ...receipt,
@@ -113,7 +137,7 @@ export function runTools(
       input: inputs.start_task,
       output: outputs.run,
       annotations: { title: "Start a task", ...ann },
-      handler: handle((a, signal) => start(a, o, signal)),
+      handler: handle((a) => start(a, o, started)),
     }),
     tool({
       name: "wait_run",
@@ -127,11 +151,12 @@ export function runTools(
       handler: async (a, extra): Promise<CallToolResult> => {
         try {
           requireRunId(a.run_id);
-          const done = await waitOrNote(a.run_id, a.timeout_seconds, extra);
+          const done = await waitOrNote(a.run_id, a.timeout_seconds, extra, true);
           if (done) return toolResult(done);
           const now = await callCommand("status", {
             opts: { "run-id": a.run_id },
             signal: extra.signal,
+            readOnly: true,
           });
           return toolResult({
             ...(now.run as Record<string, unknown>),
@@ -147,7 +172,9 @@ export function runTools(
       name: "cancel_run",
       title: "Cancel a run",
       description: "Cancel a running task: SIGTERM to its whole process group, SIGKILL after " +
-        "the grace period; the run is recorded as cancelled. A finished run is left as it is.",
+        "the grace period; the run is recorded as cancelled. A finished run is left as it is. " +
+        "Gated like a destructive run: only runs this server started, unless the server was " +
+        "started with --allow-destructive.",
       input: inputs.cancel_run,
       output: outputs.cancel_run,
       annotations: {
@@ -157,13 +184,15 @@ export function runTools(
         idempotentHint: true,
         openWorldHint: false,
       },
-      handler: handle((a, signal) =>
-        callCommand("cancel", {
+      handler: handle((a, signal) => {
+        requireRunId(a.run_id);
+        assertCancelAllowed(a.run_id, { allowDestructive: o.allowDestructive, started });
+        return callCommand("cancel", {
           args: [a.run_id],
           opts: a.grace_seconds === undefined ? {} : { grace: String(a.grace_seconds) },
           signal,
-        })
-      ),
+        });
+      }),
     }),
   ];
 }

@@ -37,6 +37,8 @@ export async function startAsync(o: {
   force: boolean;
   overrides: Record<string, unknown>;
   audit?: boolean;
+  /** The config file's hash, taken before `cfg` was loaded. */
+  configSha256: string | null;
 }): Promise<Receipt> {
   const store = openStore(o.cfg);
   try {

@@ -3,6 +3,7 @@ import { fromFileUrl, join, toFileUrl } from "../core/path.ts";
 import { taskOwnConfig } from "../config/types.ts";
 import type { Auditor } from "../sandbox/audit.ts";
 import { childEnv, deriveSandbox } from "../sandbox/permissions.ts";
+import { denyPaths } from "../sandbox/home_guard.ts";
 import { classifyDenial, MAX_RESULT_FRAME, type ResultFrame } from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import type { EventSink } from "./events.ts";
@@ -39,6 +40,7 @@ export async function attemptDeno(
     modulePath,
     scratchDir: scratch,
     dryRun: p.dryRun,
+    deny: denyPaths(p.cfg),
   });
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   const context = {
@@ -67,6 +69,7 @@ export async function attemptDeno(
     scratchDir: scratch,
     nonce,
     graceMs: limits(p.section).graceMs,
+    moduleSha256: p.admission.module === modulePath ? p.admission.module_sha256 : null,
   }));
   const stderr = tailKeeper(8192);
   let out: ChildOutcome;
@@ -156,6 +159,8 @@ export function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): 
       ? "schema_invalid"
       : r.error.kind === "task_load_failed"
       ? "task_load_failed"
+      : r.error.kind === "task_changed"
+      ? "task_changed"
       : "task_failed";
     const o = failed(r.summary, kind, r.details ?? {});
     if (r.error.issues) o.error!.details = { issues: r.error.issues };

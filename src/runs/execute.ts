@@ -9,12 +9,13 @@ import { nowIso } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
 import { isAlive, selfIdentity } from "../core/proc.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
-import type { RunRow } from "../core/store.ts";
+import type { Admission, RunRow } from "../core/store.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { taskOwnConfig } from "../config/types.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
+import { assertNoDocketPaths } from "../sandbox/home_guard.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { assertOverridable } from "./overrides.ts";
@@ -24,6 +25,7 @@ import { attemptDeno } from "./attempt_deno.ts";
 import { attemptCommand } from "./attempt_command.ts";
 import { type AttemptOutcome, cancelledOutcome, num } from "./outcome.ts";
 import { sleep } from "./watch.ts";
+import { admissionOf, assertModuleUnchanged } from "./admission.ts";
 
 export interface PrepareOptions {
   cfg: DocketConfig;
@@ -36,9 +38,13 @@ export interface PrepareOptions {
   async: boolean;
   /** `run --audit`: record the child's permission checks and report drift in details.audit. */
   audit?: boolean;
+  /** The config file's hash, taken before the config was loaded (see admission.ts). */
+  configSha256: string | null;
 }
 
 export interface Prepared extends PrepareOptions {
+  /** What was admitted; each attempt checks the module against it. */
+  admission: Admission;
   /** Effective section: config + overrides. */
   section: Record<string, unknown>;
   logPath: string;
@@ -53,6 +59,8 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
       hint: "Fix the task module; `docket doctor` lists tasks that fail to load",
     });
   }
+  // docket's own files are never granted, whatever the task or the config declares.
+  assertNoDocketPaths(o.cfg, task.name, task.grants);
   const section: Record<string, unknown> = { ...task.config, ...o.overrides };
   if (Object.keys(o.overrides).length) {
     const { validateSection } = await lazy<typeof import("./validate_section.ts")>(
@@ -104,6 +112,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
       );
     }
   }
+  const admission = admissionOf(task, o.configSha256);
   const startedMs = Date.now();
   o.store.insertRun({
     run_id: o.runId,
@@ -127,17 +136,20 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     log_path: logPath,
     overrides: o.overrides,
     hooks: [],
+    admission,
   });
-  return { ...o, section, logPath, startedMs };
+  return { ...o, section, logPath, startedMs, admission };
 }
 
 /** Rebuilds a prepared run from its recorded row (the async runner's side). */
 export function resumePrepared(
-  o: Omit<PrepareOptions, "runId" | "dryRun" | "force" | "overrides" | "async">,
-  row: RunRow,
+  o: Omit<PrepareOptions, "runId" | "dryRun" | "force" | "overrides" | "async" | "configSha256">,
+  row: RunRow & { admission: Admission },
 ): Prepared {
   return {
     ...o,
+    configSha256: row.admission.config_sha256,
+    admission: row.admission,
     runId: row.run_id,
     dryRun: row.dry_run,
     force: false,
@@ -236,6 +248,8 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
       if (attempt > 1) {
         writeLog(new TextEncoder().encode(`\n[docket] attempt ${attempt} of ${retry + 1}\n`));
       }
+      // The module run is the one admitted, on every attempt (a retry may come much later).
+      assertModuleUnchanged(p.task.name, p.admission);
       outcome = p.task.source === "command"
         ? await attemptCommand(p, po, attempt, writeLog, sink)
         : await attemptDeno(p, po, attempt, writeLog, sink, auditor);

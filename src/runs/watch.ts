@@ -4,7 +4,7 @@ import { isAlive } from "../core/proc.ts";
 import { isTerminal } from "../core/statuses.ts";
 import type { RunRow } from "../core/store.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
-import { reconcile } from "./reconcile.ts";
+import { presentRun, reconcile } from "./reconcile.ts";
 
 export function getRunOrThrow(store: SqliteStore, runId: string): RunRow {
   const r = store.getRun(runId);
@@ -35,7 +35,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function waitForRun(
   store: SqliteStore,
   runId: string,
-  opts: { timeoutMs?: number | null; signal?: AbortSignal; onTick?: (r: RunRow) => void } = {},
+  opts: {
+    timeoutMs?: number | null;
+    signal?: AbortSignal;
+    onTick?: (r: RunRow) => void;
+    /** Change nothing: a dead runner's run is returned as cleanup would record it, unwritten. */
+    readOnly?: boolean;
+  } = {},
 ): Promise<RunRow> {
   const start = Date.now();
   let lastReconcile = 0;
@@ -44,8 +50,11 @@ export async function waitForRun(
     let r = getRunOrThrow(store, runId);
     if (!isTerminal(r.status) && Date.now() - lastReconcile > 1000) {
       lastReconcile = Date.now();
-      reconcile(store);
-      r = getRunOrThrow(store, runId);
+      if (opts.readOnly) r = presentRun(r);
+      else {
+        reconcile(store);
+        r = getRunOrThrow(store, runId);
+      }
     }
     // Hooks and notifications run after the result is recorded, in the runner that recorded
     // it: waiting for that process to exit gives the caller their results too. Their own time

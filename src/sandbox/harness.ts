@@ -94,6 +94,26 @@ try {
   // signals unsupported: the default action terminates us
 }
 
+// Decide once: the bytes about to be imported are those admitted (docket checked them before
+// the spawn too; this closes the gap to the import, before any module code runs).
+if (typeof input.moduleSha256 === "string") {
+  let now = "";
+  try {
+    const digest = await crypto.subtle.digest("SHA-256", Deno.readFileSync(new URL(input.module)));
+    now = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  } catch (err) {
+    now = `unreadable: ${(err as Error).message}`;
+  }
+  if (now !== input.moduleSha256) {
+    const message = "the task module changed since the run was admitted";
+    finish({
+      ok: false,
+      summary: `Cannot run: ${message}`,
+      error: { kind: "task_changed", message },
+    }, 1);
+  }
+}
+
 let mod: { default?: Record<string, unknown> };
 try {
   mod = await import(input.module);

@@ -54,6 +54,11 @@ export interface DeriveInput {
   scratchDir: string;
   /** A dry run: no write grant outside the scratch dir, whatever the task declares. */
   dryRun?: boolean;
+  /**
+   * docket's own files (config, state DB, logs, cache, tasks_dir): `--deny-read`/`--deny-write`,
+   * which Deno applies over any grant — also the unscoped write of `destructive` without `writes`.
+   */
+  deny?: { read: string[]; write: string[] };
 }
 
 /**
@@ -92,6 +97,8 @@ export function deriveSandbox(input: DeriveInput): SandboxSpec {
   flags.push(`--allow-env=${env.join(",")}`);
   if (run.length) flags.push(`--allow-run=${run.join(",")}`);
   if (sys.length) flags.push(`--allow-sys=${sys.join(",")}`);
+  if (input.deny?.read.length) flags.push(`--deny-read=${uniq(input.deny.read).join(",")}`);
+  if (input.deny?.write.length) flags.push(`--deny-write=${uniq(input.deny.write).join(",")}`);
   const mem = g.max_memory_mb ?? null;
   if (mem) flags.push(`--v8-flags=--max-old-space-size=${mem}`);
   // Module loading is not gated by --allow-net: without this, `import("npm:x")` or an import
@@ -115,6 +122,12 @@ export function deriveSandbox(input: DeriveInput): SandboxSpec {
     );
   }
   notes.push("a symlink that already exists inside an allowed path can lead outside it");
+  if (input.deny?.write.length) {
+    notes.push(
+      "docket's own files (config, state database, logs, cache; tasks_dir for writes) are " +
+        "denied whatever the grants",
+    );
+  }
   return {
     permissions: {
       net,

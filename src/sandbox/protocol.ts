@@ -20,10 +20,17 @@ export interface ChildInput {
    * and exits shortly before docket would SIGKILL, so cleanup on abort gets that long.
    */
   graceMs?: number;
+  /** sha-256 (hex) of the module as admitted: checked right before the import. */
+  moduleSha256?: string | null;
 }
 
 export interface ChildError {
-  kind: "permission_denied" | "schema_invalid" | "task_failed" | "task_load_failed";
+  kind:
+    | "permission_denied"
+    | "schema_invalid"
+    | "task_failed"
+    | "task_load_failed"
+    | "task_changed";
   message: string;
   permission?: string;
   target?: string;

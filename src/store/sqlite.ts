@@ -55,6 +55,8 @@ const MIGRATIONS: string[] = [
   // and when a cancel was asked for, so a runner that dies of it is `cancelled`, not `lost`.
   `ALTER TABLE runs ADD COLUMN task_start TEXT;
    ALTER TABLE runs ADD COLUMN cancel_requested_at TEXT;`,
+  // v3: what the run was admitted with (grants, module and config hashes): the runner runs that.
+  `ALTER TABLE runs ADD COLUMN admission_json TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

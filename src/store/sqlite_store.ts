@@ -41,6 +41,7 @@ function toRun(r: Row): RunRow {
     log_path: r.log_path as string | null,
     overrides: JSON.parse(r.overrides_json as string),
     hooks: JSON.parse(r.hooks_json as string),
+    admission: r.admission_json ? JSON.parse(r.admission_json as string) : null,
   };
 }
 
@@ -75,8 +76,8 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
       this.db.prepare(
         `INSERT INTO runs (run_id, task_name, status, exit_code, summary, details_json, error_json,
            started_at, finished_at, duration_ms, dry_run, attempts, async, runner_pid, runner_start,
-           task_pid, log_path, overrides_json, hooks_json)
-         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+           task_pid, log_path, overrides_json, hooks_json, admission_json)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       ).run(
         r.run_id,
         r.task_name,
@@ -97,6 +98,7 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
         r.log_path,
         JSON.stringify(r.overrides),
         JSON.stringify(r.hooks),
+        r.admission ? JSON.stringify(r.admission) : null,
       )
     );
   }

@@ -6,7 +6,7 @@
  */
 
 import type { TaskContext, TaskResult } from "../../task.ts";
-import { expandHome, homeDir, usesHome } from "./config_read.ts";
+import { expandForGrant, expandHome, homeDir, usesHome } from "./config_read.ts";
 import { classifyExit } from "./exit_codes.ts";
 import {
   countWarnings,
@@ -24,6 +24,22 @@ import {
   settingsProblems,
 } from "./hbackup_cli.ts";
 import { formatArgv, runTool, ToolMissingError, type ToolRun } from "./tool_process.ts";
+
+/**
+ * What hbackup changes outside the run's scratch dir, as grants: every action but `list`
+ * writes (`backup`/`auto` an archive, `upload` a copy at the destination, `setup-drive`
+ * hbackup's own config), so it is destructive; `writes` names the archive's folder when it
+ * is local and known (`output`, or the `~/backups` docket chooses). hbackup runs outside
+ * Deno's sandbox (`exec`), so these are declarations the MCP gate and `capabilities` act on.
+ */
+export function hbackupWrites(s: HbackupSettings): { destructive: boolean; writes?: string[] } {
+  if (s.action === "list") return { destructive: false };
+  const backupLike = s.action === "backup" || s.action === "auto";
+  if (!backupLike) return { destructive: true, writes: [] };
+  const out = s.output ?? "~/backups/archive";
+  const dir = out.includes("/") ? out.slice(0, out.lastIndexOf("/")) || "/" : ".";
+  return { destructive: true, writes: [expandForGrant(dir)] };
+}
 
 /** Whether these settings need the home directory (the `sys: ["homedir"]` grant). */
 export function hbackupNeedsHome(s: HbackupSettings): boolean {

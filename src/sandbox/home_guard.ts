@@ -1,0 +1,109 @@
+/**
+ * docket's own files are never a task's: whatever a task declares, a `reads` or `writes` path
+ * that is, lies inside or contains docket's config file, state database, logs_dir or cache
+ * (or, for writes, tasks_dir), or that is or contains docket's home, is refused
+ * (`grant_refused`) before anything runs. The config holds notification
+ * tokens, the state DB every run's details, the logs every task's output: a task that could
+ * read them could hand them to an MCP client, one that could write them could forge history.
+ */
+import { DocketError } from "../core/errors.ts";
+import { join, resolve } from "../core/path.ts";
+import type { DocketConfig } from "../config/types.ts";
+import type { TaskGrants } from "../task_api.ts";
+
+export interface ProtectedPath {
+  what: string;
+  path: string;
+  /** Only a path equal to or containing it is refused (the home holds the user's own files). */
+  containerOnly?: boolean;
+  /** Refused for writes only (tasks_dir: reading a drop-in's sibling files is documented). */
+  writesOnly?: boolean;
+}
+
+/**
+ * The files and folders docket keeps for itself. The home itself may hold other files of
+ * the user's (tests put data there), so only a path that is or contains it is refused there;
+ * each of docket's own entries is refused equal, inside or containing.
+ */
+export function protectedPaths(cfg: DocketConfig): ProtectedPath[] {
+  const db = cfg.state_dir;
+  return [
+    { what: "docket's home", path: cfg.home, containerOnly: true },
+    { what: "the config file", path: cfg.path },
+    ...["", "-wal", "-shm", "-journal"].map((x) => ({
+      what: "the state database",
+      path: `${db}${x}`,
+    })),
+    { what: "logs_dir", path: cfg.logs_dir },
+    { what: "docket's cache", path: join(cfg.home, "cache") },
+    { what: "tasks_dir", path: cfg.tasks_dir, writesOnly: true },
+  ];
+}
+
+/** What Deno denies every TypeScript task, over any grant (see DeriveInput.deny). */
+export function denyPaths(cfg: DocketConfig): { read: string[]; write: string[] } {
+  const own = protectedPaths(cfg).filter((p) => !p.containerOnly);
+  return {
+    read: own.filter((p) => !p.writesOnly).map((p) => p.path),
+    write: own.map((p) => p.path),
+  };
+}
+
+/**
+ * Where a declared path can lead: as written (relative paths resolve against the task's cwd,
+ * a scratch dir under the temp dir) and, when it exists, through its symlinks.
+ */
+function forms(p: string): string[] {
+  const tmp = Deno.env.get("TMPDIR") || "/tmp";
+  const lexical = resolve(join(tmp, "docket-scratch"), p);
+  const out = [lexical];
+  try {
+    out.push(Deno.realPathSync(lexical));
+  } catch {
+    // does not exist (yet): its lexical form is all there is
+  }
+  return out;
+}
+
+function under(inner: string, outer: string): boolean {
+  return outer === "/" || inner.startsWith(`${outer}/`);
+}
+
+/** Whether a declared path (`form`) reaches a protected one `g`. */
+function reaches(form: string, g: ProtectedPath): boolean {
+  const x = form.replace(/\/+$/, "") || "/";
+  const y = g.path.replace(/\/+$/, "") || "/";
+  return x === y || under(y, x) || (!g.containerOnly && under(x, y));
+}
+
+/** The first declared path that reaches a protected one, or null. */
+export function homeConflict(
+  cfg: DocketConfig,
+  grants: TaskGrants,
+): { grant: "reads" | "writes"; path: string; protected: ProtectedPath } | null {
+  const guarded = protectedPaths(cfg).flatMap((g) => forms(g.path).map((path) => ({ ...g, path })));
+  for (const grant of ["reads", "writes"] as const) {
+    for (const path of grants[grant] ?? []) {
+      for (const form of forms(path)) {
+        const hit = guarded.find((g) => (grant === "writes" || !g.writesOnly) && reaches(form, g));
+        if (hit) return { grant, path, protected: hit };
+      }
+    }
+  }
+  return null;
+}
+
+export function assertNoDocketPaths(cfg: DocketConfig, task: string, grants: TaskGrants): void {
+  const c = homeConflict(cfg, grants);
+  if (!c) return;
+  throw new DocketError(
+    "grant_refused",
+    `Cannot run task "${task}": its ${c.grant} path "${c.path}" reaches ${c.protected.what} ` +
+      `("${c.protected.path}"), which no task may ${c.grant === "reads" ? "read" : "write"}`,
+    {
+      hint: `Remove "${c.path}" from the task's ${c.grant} (in its module or the config); ` +
+        "docket's home, config, state database, logs and cache are never granted to a task",
+      details: { task, grant: c.grant, path: c.path, protected: c.protected.path },
+    },
+  );
+}
