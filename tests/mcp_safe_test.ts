@@ -144,10 +144,12 @@ Deno.test("run: writes to a folder outside docket's files do write (positive con
       const bad = await h.run(["--json", "run", "w"]);
       assert.equal(bad.json.error.kind, "grant_refused", JSON.stringify(bad.json));
       assert.equal(exists(`${outside}/ok`), false);
-      // A relative path climbing out of the scratch dir is resolved before it is judged.
+      // A relative path a module declares is refused before it is judged (it would resolve
+      // against the scratch dir); nothing runs either way.
       task(`../../..${h.dir}`);
       const rel = await h.run(["--json", "run", "w"]);
-      assert.equal(rel.json.error.kind, "grant_refused", JSON.stringify(rel.json));
+      assert.equal(rel.json.error.kind, "task_load_failed", JSON.stringify(rel.json));
+      assert.equal(exists(`${outside}/ok`), false);
     } finally {
       Deno.removeSync(outside, { recursive: true });
     }
