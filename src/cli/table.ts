@@ -48,6 +48,12 @@ export const COMMANDS: CommandDef[] = [
         value: "key=value",
         description: "Override one config key for this run (repeatable)",
       },
+      "denied-exit-code": {
+        type: "string",
+        value: "n",
+        description:
+          "Exit n (3-125) instead of 1 on permission_denied (Kubernetes podFailurePolicy)",
+      },
     },
     load: command("run"),
   },
@@ -160,7 +166,7 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: "install",
-    summary: "Write systemd service + timer units for scheduled tasks (--list to preview)",
+    summary: "Write systemd units (or, --target kubernetes, CronJobs) for scheduled tasks",
     args: [{ name: "task", required: false, description: "Only this task (it needs a schedule)" }],
     options: {
       list: { type: "boolean", description: "Preview the units; write nothing" },
@@ -170,6 +176,24 @@ export const COMMANDS: CommandDef[] = [
       enable: {
         type: "boolean",
         description: "Then run systemctl daemon-reload and enable --now the timers",
+      },
+      target: { type: "string", value: "target", description: "systemd (default) or kubernetes" },
+      image: { type: "string", value: "image", description: "kubernetes: docket's image" },
+      namespace: { type: "string", value: "ns", description: "kubernetes: namespace (default)" },
+      out: {
+        type: "string",
+        value: "dir|-",
+        description: "kubernetes: write one file per task to dir, or - for stdout (default)",
+      },
+      cilium: {
+        type: "boolean",
+        description: "kubernetes: add a CiliumNetworkPolicy (toFQDNs) for declared host names",
+      },
+      secret: {
+        type: "string",
+        multiple: true,
+        value: "task=name",
+        description: "kubernetes: the Secret holding a task's required_env (default docket-<task>)",
       },
     },
     load: command("install"),
