@@ -199,6 +199,20 @@ export const COMMANDS: CommandDef[] = [
     load: command("install"),
   },
   {
+    name: "explain",
+    summary: "Show what enforces each of a task's declarations on a target, and what does not",
+    args: [{ name: "task", required: true, description: "Task name" }],
+    options: {
+      target: {
+        type: "string",
+        value: "target",
+        description: "local (default), systemd or kubernetes",
+      },
+      cilium: { type: "boolean", description: "kubernetes: as with install --cilium" },
+    },
+    load: command("explain"),
+  },
+  {
     name: "configure",
     summary: "Edit the config in $VISUAL/$EDITOR, validated before it replaces the file",
     args: [],

@@ -123,7 +123,9 @@ export async function installKubernetes(
 }
 
 export function toYaml(objects: Record<string, unknown>[]): string {
-  return objects.map((x) => stringify(x, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
+  return objects.map((x) => stringify(x, { lineWidth: 0, aliasDuplicateObjects: false })).join(
+    "---\n",
+  );
 }
 
 function nextSteps(c: TaskManifests[], ns: string, image: string, dir: string | undefined) {

@@ -138,7 +138,9 @@ export function compileTask(t: TaskInfo, cfg: DocketConfig, o: CompileOptions): 
     );
   }
   // Paths inside docket's checkout (a built-in's helpers) are in the image, at DOCKET_DIR.
-  const foreign = (g.reads ?? []).filter((p) => p !== DOCKET_ROOT && !p.startsWith(`${DOCKET_ROOT}/`));
+  const foreign = (g.reads ?? []).filter((p) =>
+    p !== DOCKET_ROOT && !p.startsWith(`${DOCKET_ROOT}/`)
+  );
   if (foreign.length) {
     warnings.push(
       `reads paths ${foreign.join(", ")} exist in the pod only if the image or a volume you ` +
