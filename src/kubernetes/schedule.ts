@@ -14,8 +14,9 @@ const MACROS: Record<string, string> = {
 };
 
 /** One cron field as the CronJob controller (robfig/cron) reads it, without extensions. */
-const FIELD =
-  /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?)*$/;
+const VALUE = "(\\d+|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)";
+const ITEM = `(\\*|${VALUE}(-${VALUE})?)(\\/\\d+)?`;
+const FIELD = new RegExp(`^${ITEM}(,${ITEM})*$`, "i");
 
 /** Why `expr` is not a 5-field cron schedule a CronJob accepts, or undefined. */
 export function cronProblem(expr: string): string | undefined {

@@ -27,6 +27,16 @@ export function strictProblems(o: Obj): string[] {
   if (!shape) return [`${id}: ${o?.apiVersion}/${o?.kind} is not a kind docket emits`];
   const out = shapeProblems(o, shape);
   if (out.length) return out.map((p) => `${id}: ${p}`);
+  try {
+    semanticProblems(o, out);
+  } catch (err) {
+    // A required part is missing: the official schemas name it.
+    out.push(`malformed (${(err as Error).message})`);
+  }
+  return out.map((p) => `${id}: ${p}`);
+}
+
+function semanticProblems(o: Obj, out: string[]): void {
   out.push(...metaProblems(o.metadata, o.kind === "CronJob"));
   if (o.kind === "CronJob") out.push(...cronJobProblems(o));
   if (o.kind === "NetworkPolicy") out.push(...networkPolicyProblems(o));
@@ -39,7 +49,6 @@ export function strictProblems(o: Obj): string[] {
       .reduce((n, v) => n + new TextEncoder().encode(v).length, 0);
     if (size > CONFIG_MAP_MAX) out.push(`data is ${size} bytes, over the 1 MiB a ConfigMap holds`);
   }
-  return out.map((p) => `${id}: ${p}`);
 }
 
 function labelProblems(labels: Record<string, string>, where: string): string[] {
@@ -231,8 +240,7 @@ export async function schemaProblems(o: Obj): Promise<string[]> {
 export async function validateManifests(objects: Obj[]): Promise<string[]> {
   const out: string[] = [];
   for (const o of objects) {
-    const strict = strictProblems(o);
-    out.push(...strict, ...(strict.length ? [] : await schemaProblems(o)));
+    out.push(...strictProblems(o), ...(await schemaProblems(o)));
   }
   return out;
 }
