@@ -4,6 +4,7 @@ import { DocketError } from "../core/errors.ts";
 import { lazy } from "../core/lazy.ts";
 import { findTask } from "../registry/registry.ts";
 import { table } from "../render/ui.ts";
+import { printable } from "../render/text.ts";
 import { localNotes, localRows } from "../explain/local.ts";
 import { EXPLAIN_TARGETS, type ExplainData, type ExplainTarget } from "../explain/types.ts";
 
@@ -50,12 +51,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
 
 /** One cell of text: control characters from task data escaped. */
 function cell(v: unknown): string {
-  const s = typeof v === "string" ? v : JSON.stringify(v) ?? "-";
-  // deno-lint-ignore no-control-regex
-  return s.replace(
-    /[\x00-\x1f\x7f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  return printable(typeof v === "string" ? v : JSON.stringify(v) ?? "-");
 }
 
 export function render(data: unknown, _ui: Ui): string {

@@ -105,9 +105,7 @@ export function kubernetesRows(
       mechanisms: [...r.mechanisms, ...a.mech],
       // Kubernetes enforces what local runs only label (a command task's network).
       not_enforced: [
-        ...r.not_enforced.filter((g) =>
-          !(a.mech.length && /label only/.test(g) && r.declaration === "network")
-        ),
+        ...r.not_enforced.filter((g) => !resolvedHere(r.declaration, g)),
         ...a.gaps,
       ],
     };

@@ -2,6 +2,7 @@
 // install command loads this for every target).
 import type { Ui } from "../cli/types.ts";
 import { table } from "../render/ui.ts";
+import { printable } from "../render/text.ts";
 
 export interface KubernetesInstallData {
   ok: true;
@@ -36,30 +37,23 @@ export function renderKubernetes(d: KubernetesInstallData, _ui: Ui): string {
       ...d.tasks.flatMap((t) => t.warnings.map((w) => `${t.task}: ${w}`)),
       ...d.warnings,
     ];
-    return [...notes.map((w) => `# warning: ${oneLine(w)}`), d.yaml.trimEnd()].join("\n");
+    return [...notes.map((w) => `# warning: ${printable(w)}`), d.yaml.trimEnd()].join("\n");
   }
   lines.push(
-    `Wrote Kubernetes manifests to ${d.out} (namespace ${d.namespace}, image ${d.image}):`,
+    printable(
+      `Wrote Kubernetes manifests to ${d.out} (namespace ${d.namespace}, image ${d.image}):`,
+    ),
   );
   lines.push(table(
     ["TASK", "SCHEDULE", "SECRET", "FILE"],
-    d.tasks.map((
-      t,
-    ) => [t.task, t.schedule, t.secret.keys.length ? t.secret.name : "-", t.file ?? "-"]),
+    d.tasks.map((t) =>
+      [t.task, t.schedule, t.secret.keys.length ? t.secret.name : "-", t.file ?? "-"].map(printable)
+    ),
   ));
   for (const t of d.tasks) {
-    for (const w of t.warnings) lines.push(`warning: ${t.task}: ${oneLine(w)}`);
+    for (const w of t.warnings) lines.push(`warning: ${t.task}: ${printable(w)}`);
   }
-  for (const w of d.warnings) lines.push(`warning: ${oneLine(w)}`);
-  lines.push("", "Next steps:", ...d.next_steps.map((s) => `  ${s}`));
+  for (const w of d.warnings) lines.push(`warning: ${printable(w)}`);
+  lines.push("", "Next steps:", ...d.next_steps.map((s) => `  ${printable(s)}`));
   return lines.join("\n");
-}
-
-/** Text for one comment line or table cell: control characters escaped. */
-export function oneLine(s: string): string {
-  // deno-lint-ignore no-control-regex
-  return s.replace(
-    /[\x00-\x1f\x7f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
 }
