@@ -265,6 +265,21 @@ Deno.test("install --target kubernetes refuses bad options with a kind", async (
     const r = await h.run(["--json", "install", "--target", "kubernetes"]);
     assert.equal(r.json.error.kind, "config_invalid");
     assert.match(r.json.error.message, /CronJob name/);
+    // What a drop-in declares is input, not docket's output: a clear kind, never `internal`.
+    h.task(
+      "badenv",
+      `{ description: "d", required_env: ["A=B"], run: () => ({ ok: true, summary: "" }) }`,
+    );
+    h.task(
+      "badwrite",
+      `{ description: "d", destructive: true, writes: ["/x:y"], run: () => ({ ok: true, summary: "" }) }`,
+    );
+    for (const t of ["badenv", "badwrite"]) {
+      h.config(`tasks:\n  ${t}: { schedule: "0 3 * * 7" }\n`);
+      const e = await h.run(["--json", "install", "--target", "kubernetes", t]);
+      assert.equal(e.code, 1, e.stdout);
+      assert.ok(["config_invalid", "task_load_failed"].includes(e.json.error.kind), e.stdout);
+    }
   });
 });
 

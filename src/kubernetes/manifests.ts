@@ -11,7 +11,7 @@ import { CONTAINER, DENIED_EXIT_CODE } from "./layout.ts";
 import { objectName, podLabels, taskNameProblem } from "./names.ts";
 import { ciliumPolicy, egressPlan } from "./network.ts";
 import { podTemplate, writeMounts } from "./pod.ts";
-import { bakeJitter, concurrencyFor, startingDeadline } from "./schedule.ts";
+import { bakeJitter, concurrencyFor, cronProblem, startingDeadline } from "./schedule.ts";
 
 export interface CompileOptions {
   image: string;
@@ -83,6 +83,8 @@ export function compileTask(t: TaskInfo, cfg: DocketConfig, o: CompileOptions): 
   }
   const jitter = num(c.jitter_seconds) ?? num(c.randomized_delay_seconds) ?? 0;
   const sched = bakeJitter(t.name, String(c.schedule), jitter);
+  const cron = cronProblem(sched.schedule);
+  if (cron) throw bad(`schedule "${sched.schedule}": ${cron}`, "Use a 5-field cron expression");
   if (sched.jitterNote) warnings.push(sched.jitterNote);
   let overlap;
   try {
@@ -175,6 +177,13 @@ export function compileTask(t: TaskInfo, cfg: DocketConfig, o: CompileOptions): 
         .filter((v): v is string => typeof v === "string"),
     ]),
   ];
+  const badEnv = secretEnv.filter((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  if (badEnv.length) {
+    throw bad(
+      `${badEnv.map((n) => JSON.stringify(n.slice(0, 60))).join(", ")} is not a variable name`,
+      "required_env and *_env entries must be names like API_TOKEN",
+    );
+  }
   const pod = podTemplate({
     task: t.name,
     image: o.image,
@@ -237,6 +246,11 @@ export function compileTask(t: TaskInfo, cfg: DocketConfig, o: CompileOptions): 
     metadata: meta,
     spec: egress.policy,
   };
+  const size = Object.values((cm.object.data ?? {}) as Record<string, string>)
+    .reduce((n, v) => n + new TextEncoder().encode(v).length, 0);
+  if (size > 1024 * 1024) {
+    throw bad(`its ConfigMap would hold ${size} bytes, over 1 MiB`, "Make the module smaller");
+  }
   const objects: Record<string, unknown>[] = [cm.object, cronJob, networkPolicy];
   if (egress.cilium) objects.push(ciliumPolicy(t.name, o.namespace, egress.cilium));
   return {

@@ -38,7 +38,12 @@ export function writeMounts(writes: string[]): { paths: string[]; problems: stri
   const problems: string[] = [];
   for (const w of writes) {
     const p = normalize(w);
-    if (!p.startsWith("/") || p === "/") {
+    // deno-lint-ignore no-control-regex
+    if (/[\x00-\x1f\x7f:]/.test(p)) {
+      problems.push(
+        `writes path ${JSON.stringify(w.slice(0, 100))} holds ':' or control characters`,
+      );
+    } else if (!p.startsWith("/") || p === "/") {
       problems.push(`writes path "${w}" must be an absolute path below /`);
     } else if (
       RESERVED_PATHS.some((r) => p === r || p.startsWith(`${r}/`) || r.startsWith(`${p}/`))

@@ -54,6 +54,7 @@ export interface CronJobSchedule {
  */
 export function bakeJitter(task: string, expr: string, jitterSeconds: number): CronJobSchedule {
   const fields = (MACROS[expr.trim().toLowerCase()] ?? expr.trim()).split(/\s+/);
+  if (fields.length === 5) fields[4] = sundayAsZero(fields[4]!);
   const span = Math.min(60, Math.floor(jitterSeconds / 60));
   if (jitterSeconds <= 0) return { schedule: fields.join(" "), offsetMinutes: 0 };
   if (span < 1) {
@@ -75,6 +76,20 @@ export function bakeJitter(task: string, expr: string, jitterSeconds: number): C
   const shifted = [...new Set(minutes.map((m) => (m + offset) % 60))].sort((a, b) => a - b);
   fields[0] = shifted.join(",");
   return { schedule: fields.join(" "), offsetMinutes: offset };
+}
+
+/**
+ * cron takes 7 for Sunday; the CronJob controller's parser (robfig/cron) allows 0-6 only and
+ * the API server would refuse the object: `7` becomes `0`, `a-7` becomes `a-6,0`.
+ */
+export function sundayAsZero(field: string): string {
+  const items = field.split(",").flatMap((item) => {
+    if (item === "7") return ["0"];
+    const range = /^(\w+)-7(\/\d+)?$/.exec(item);
+    if (range && !range[2]) return range[1] === "7" ? ["0"] : [`${range[1]}-6`, "0"];
+    return [item];
+  });
+  return [...new Set(items)].join(",");
 }
 
 function minuteValues(field: string): number[] | undefined {

@@ -23,6 +23,13 @@ Deno.test("jitter becomes a minute offset hashed from the task's name", () => {
   ok(bakeJitter("x", "0-10 3 * * *", 600).jitterNote?.includes("cannot be shifted"));
 });
 
+Deno.test("Sunday as 7 becomes 0, which the CronJob controller's parser accepts", () => {
+  equal(bakeJitter("x", "0 3 * * 7", 0).schedule, "0 3 * * 0");
+  equal(bakeJitter("x", "0 3 * * 5-7", 0).schedule, "0 3 * * 5-6,0");
+  equal(bakeJitter("x", "0 3 * * 1,7", 0).schedule, "0 3 * * 1,0");
+  equal(bakeJitter("x", "0 3 * * MON-FRI", 0).schedule, "0 3 * * MON-FRI");
+});
+
 Deno.test("startingDeadlineSeconds is the shortest gap between fires, within [60, 86400]", () => {
   equal(startingDeadline("*/15 * * * *", undefined), 900);
   equal(startingDeadline("* * * * *", undefined), 60);
