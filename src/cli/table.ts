@@ -178,8 +178,16 @@ export const COMMANDS: CommandDef[] = [
         description: "Then run systemctl daemon-reload and enable --now the timers",
       },
       target: { type: "string", value: "target", description: "systemd (default) or kubernetes" },
-      image: { type: "string", value: "image", description: "kubernetes: docket's image" },
-      namespace: { type: "string", value: "ns", description: "kubernetes: namespace (default)" },
+      image: {
+        type: "string",
+        value: "image",
+        description: "kubernetes: docket's image (default docket:<version>)",
+      },
+      namespace: {
+        type: "string",
+        value: "ns",
+        description: 'kubernetes: the namespace (default "default")',
+      },
       out: {
         type: "string",
         value: "dir|-",

@@ -4,13 +4,12 @@
 import type { DocketConfig } from "../config/types.ts";
 import { DocketError } from "../core/errors.ts";
 import type { TaskInfo } from "../registry/registry.ts";
-import { dirname } from "../core/path.ts";
-import { TASK_API_FILES } from "../sandbox/permissions.ts";
 import { configMapFor, inlineSecrets } from "./config_map.ts";
 import { CONTAINER, DENIED_EXIT_CODE } from "./layout.ts";
 import { objectName, podLabels, taskNameProblem } from "./names.ts";
 import { ciliumPolicy, egressPlan } from "./network.ts";
 import { podTemplate, writeMounts } from "./pod.ts";
+import { declarationWarnings } from "./warnings.ts";
 import { bakeJitter, concurrencyFor, cronProblem, startingDeadline } from "./schedule.ts";
 
 export interface CompileOptions {
@@ -39,8 +38,6 @@ function k8sBackoff(attempt: number): number {
 
 /** The kill grace and record time docket needs after its own timeout fires. */
 const DEADLINE_MARGIN_SECONDS = 60;
-
-const DOCKET_ROOT = dirname(TASK_API_FILES[0]!);
 
 const num = (v: unknown): number | undefined =>
   typeof v === "number" && Number.isFinite(v) ? v : undefined;
@@ -102,59 +99,10 @@ export function compileTask(t: TaskInfo, cfg: DocketConfig, o: CompileOptions): 
   } catch (err) {
     throw bad(`network: ${(err as Error).message}`, "Declare entries as host or host:port");
   }
-  if (egress.unexpressed.length) {
-    warnings.push(
-      `NetworkPolicy cannot name hosts: egress to ${egress.unexpressed.join(", ")} is denied` +
-        (egress.cilium
-          ? "; the CiliumNetworkPolicy allows it by name (toFQDNs)"
-          : " (use --cilium for a CiliumNetworkPolicy with toFQDNs, or declare IP addresses)"),
-    );
-  }
-  if (egress.loopback.length) {
-    warnings.push(
-      `${egress.loopback.join(", ")} is the pod's own loopback: no NetworkPolicy governs it`,
-    );
-  }
-  const notifies = c.notify !== undefined ||
-    ["on_success", "on_failure", "on_complete"].some((k) => c[k] !== undefined);
-  if (notifies && g.network !== true) {
-    warnings.push(
-      "hooks and notifications run in the task's pod under its NetworkPolicy: " +
-        "they reach only what the task declares",
-    );
-  }
-
   const destructive = g.destructive === true;
   const mounts = writeMounts(destructive ? g.writes ?? [] : []);
   if (mounts.problems.length) throw bad(mounts.problems.join("; "), "Declare other writes paths");
-  if (destructive && g.writes === undefined) {
-    warnings.push(
-      "destructive without a writes list may write anywhere locally; on Kubernetes the root " +
-        "file system is read-only and only scratch (/tmp) is writable",
-    );
-  }
-  if (mounts.paths.length) {
-    warnings.push(
-      `writes paths ${mounts.paths.join(", ")} are emptyDir volumes, gone with the pod: ` +
-        "mount a PersistentVolumeClaim there for data that must last",
-    );
-  }
-  // Paths inside docket's checkout (a built-in's helpers) are in the image, at DOCKET_DIR.
-  const foreign = (g.reads ?? []).filter((p) =>
-    p !== DOCKET_ROOT && !p.startsWith(`${DOCKET_ROOT}/`)
-  );
-  if (foreign.length) {
-    warnings.push(
-      `reads paths ${foreign.join(", ")} exist in the pod only if the image or a volume you ` +
-        "add provides them",
-    );
-  }
-  if (g.exec?.length) {
-    warnings.push(`programs ${g.exec.join(", ")} must be installed in the image`);
-  }
-  if (t.source === "command") {
-    warnings.push("a type: command task's program must be installed in the image");
-  }
+  warnings.push(...declarationWarnings(t, egress, mounts.paths));
 
   const cm = configMapFor(t, cfg, o.namespace);
   if (cm.rewritten.length) {
