@@ -25,6 +25,24 @@ Deno.test("explain --target local agrees with capabilities for every task", asyn
       const r = await h.run(["--json", "explain", t.name]);
       assert.equal(r.code, 0, r.stdout);
       assert.equal(r.json.target, "local");
+      // The contract's key sets, pinned.
+      assert.deepEqual(Object.keys(r.json).sort(), [
+        "notes",
+        "ok",
+        "rows",
+        "source",
+        "target",
+        "task",
+      ]);
+      for (const row of r.json.rows) {
+        assert.deepEqual(Object.keys(row).sort(), [
+          "declaration",
+          "declared",
+          "enforced_by",
+          "mechanisms",
+          "not_enforced",
+        ]);
+      }
       for (const [key, value] of Object.entries(t.permissions.enforced_by)) {
         const row = r.json.rows.find((x: { declaration: string }) => x.declaration === ROWS[key]);
         assert.ok(row, `${t.name}: no row for enforced_by.${key}`);

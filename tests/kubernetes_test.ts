@@ -37,6 +37,25 @@ Deno.test("install --target kubernetes writes the golden manifests for the examp
       );
       assert.ok(!text.includes(h.dir) && !text.includes(ROOT), `${n} names a host path`);
     }
+    assert.deepEqual(Object.keys(r.json).sort(), [
+      "image",
+      "namespace",
+      "next_steps",
+      "ok",
+      "out",
+      "target",
+      "tasks",
+      "warnings",
+    ]);
+    assert.deepEqual(Object.keys(r.json.tasks[0]).sort(), [
+      "file",
+      "objects",
+      "schedule",
+      "secret",
+      "task",
+      "unexpressed_hosts",
+      "warnings",
+    ]);
     assert.deepEqual(r.json.tasks.map((t: { task: string }) => t.task), [
       "disk-report",
       "greet",
