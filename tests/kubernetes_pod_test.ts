@@ -108,6 +108,10 @@ Deno.test("a pod run from the example config's manifest succeeds as uid 10001 on
     const r = await runPod(h, "greet");
     assert.equal(r.code, 0, JSON.stringify(r.json));
     assert.equal(r.json.summary, "Greeted operator");
+    // A built-in that execs a program (df) and reads /proc, from the image's /opt/docket.
+    const hc = await runPod(h, "health-check");
+    assert.equal(hc.code, 0, JSON.stringify(hc.json));
+    assert.equal(hc.json.status, "succeeded");
   });
 });
 
