@@ -7,6 +7,7 @@ const CAP_KEYS = [
   "commands",
   "config_path",
   "exit_codes",
+  "explain",
   "logs_dir",
   "ok",
   "runtime",

@@ -50,6 +50,12 @@ export const COMMANDS: CommandDef[] = [
         value: "key=value",
         description: "Override one config key for this run (repeatable)",
       },
+      "denied-exit-code": {
+        type: "string",
+        value: "n",
+        description:
+          "Exit n (3-125) instead of 1 on permission_denied (Kubernetes podFailurePolicy)",
+      },
     },
     load: command("run"),
   },
@@ -162,7 +168,7 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: "install",
-    summary: "Write systemd service + timer units for scheduled tasks (--list to preview)",
+    summary: "Write systemd units (or, --target kubernetes, CronJobs) for scheduled tasks",
     args: [{ name: "task", required: false, description: "Only this task (it needs a schedule)" }],
     options: {
       list: { type: "boolean", description: "Preview the units; write nothing" },
@@ -173,8 +179,48 @@ export const COMMANDS: CommandDef[] = [
         type: "boolean",
         description: "Then run systemctl daemon-reload and enable --now the timers",
       },
+      target: { type: "string", value: "target", description: "systemd (default) or kubernetes" },
+      image: {
+        type: "string",
+        value: "image",
+        description: "kubernetes: docket's image (default docket:<version>)",
+      },
+      namespace: {
+        type: "string",
+        value: "ns",
+        description: 'kubernetes: the namespace (default "default")',
+      },
+      out: {
+        type: "string",
+        value: "dir|-",
+        description: "kubernetes: write one file per task to dir, or - for stdout (default)",
+      },
+      cilium: {
+        type: "boolean",
+        description: "kubernetes: add a CiliumNetworkPolicy (toFQDNs) for declared host names",
+      },
+      secret: {
+        type: "string",
+        multiple: true,
+        value: "task=name",
+        description: "kubernetes: the Secret holding a task's required_env (default docket-<task>)",
+      },
     },
     load: command("install"),
+  },
+  {
+    name: "explain",
+    summary: "Show what enforces each of a task's declarations on a target, and what does not",
+    args: [{ name: "task", required: true, description: "Task name" }],
+    options: {
+      target: {
+        type: "string",
+        value: "target",
+        description: "local (default), systemd or kubernetes",
+      },
+      cilium: { type: "boolean", description: "kubernetes: as with install --cilium" },
+    },
+    load: command("explain"),
   },
   {
     name: "configure",

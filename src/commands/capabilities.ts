@@ -23,6 +23,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       logs_dir: cfg.logs_dir,
       exit_codes: { "0": "success", "1": "failure (see error.kind)", "2": "dry run completed" },
       commands: commandsJson(),
+      explain: {
+        command: "docket --json explain <task> --target local|systemd|kubernetes",
+        summary: "what enforces each declaration on each target, and what does not hold there",
+      },
       tasks: [...tasks.values()].sort(byName).map((t) => taskJson(t, cfg)),
     },
   };
@@ -50,6 +54,7 @@ export function render(data: unknown, ui: Ui): string {
       ]),
     ),
     "",
-    "Use --json for the full contract (permissions, deno_flags, schemas).",
+    "Use --json for the full contract (permissions, deno_flags, schemas);",
+    "`docket explain <task> --target local|systemd|kubernetes` says what enforces each declaration.",
   ].join("\n");
 }

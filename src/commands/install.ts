@@ -11,6 +11,8 @@ import { cronToOnCalendar } from "../systemd/cron.ts";
 import { isEphemeralDeno, unitDir, unitOptionsFor } from "../systemd/install_plan.ts";
 import { nextStepsFor, renderUnits, type UnitScope } from "../systemd/units.ts";
 import { paint, table } from "../render/ui.ts";
+import { lazy } from "../core/lazy.ts";
+import { type KubernetesInstallData, renderKubernetes } from "../kubernetes/render.ts";
 
 export interface InstalledUnit {
   task: string;
@@ -37,6 +39,24 @@ export interface InstallData {
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const o = input.opts;
   const usage = (m: string, hint: string) => new DocketError("usage", m, { hint });
+  const target = o.target ?? "systemd";
+  if (target === "kubernetes") {
+    // Loaded only for this target: the YAML writer and the schema validator are heavy.
+    const k8s = await lazy<typeof import("../kubernetes/install.ts")>(
+      "../kubernetes/install.ts",
+      import.meta.url,
+    );
+    const data = await k8s.installKubernetes(input, (cfg) => scheduledTasks(cfg, input.args[0]));
+    return { exitCode: 0, data };
+  }
+  if (target !== "systemd") {
+    throw usage(`Cannot install for target "${target}"`, "Use --target systemd or kubernetes");
+  }
+  for (const k of ["image", "namespace", "out", "cilium", "secret"]) {
+    if (o[k] !== undefined) {
+      throw usage(`Cannot use --${k} without --target kubernetes`, "Add --target kubernetes");
+    }
+  }
   if (o.user && o.system) {
     throw usage("Cannot install with both --user and --system", "Pick one scope");
   }
@@ -181,6 +201,9 @@ async function enableUnits(scope: UnitScope, timers: string[], data: InstallData
 }
 
 export function render(data: unknown, ui: Ui): string {
+  if ((data as KubernetesInstallData).target === "kubernetes") {
+    return renderKubernetes(data as KubernetesInstallData, ui);
+  }
   const d = data as InstallData;
   if (!d.units.length) return "No task has a schedule: nothing to install";
   const lines: string[] = [];

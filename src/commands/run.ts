@@ -20,6 +20,12 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const dryRun = input.opts["dry-run"] === true;
   const force = input.opts.force === true;
   const audit = input.opts.audit === true;
+  const deniedExit = deniedExitCode(input.opts["denied-exit-code"]);
+  if (deniedExit !== undefined && input.opts.async === true) {
+    throw new DocketError("usage", "Cannot use --denied-exit-code with --async", {
+      hint: "The receipt exits 0; `docket wait` gives the run's exit code",
+    });
+  }
   if (audit && task.source === "command") {
     throw new DocketError(
       "not_supported",
@@ -70,10 +76,26 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       ...(live ? { onEvent: live.event } : {}),
     });
     live?.stop();
-    return { exitCode: exitCodeForStatus(row.status), data: runJson(row) };
+    const denied = deniedExit !== undefined && row.error?.kind === "permission_denied";
+    return { exitCode: denied ? deniedExit : exitCodeForStatus(row.status), data: runJson(row) };
   } finally {
     store.close();
   }
+}
+
+/**
+ * `--denied-exit-code N`: an opt-in exit code for permission denials, so a Kubernetes Job's
+ * podFailurePolicy can refuse to retry them. Without it the README's 0/1/2 hold unchanged.
+ */
+function deniedExitCode(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== "string" || !/^\d+$/.test(v) || n < 3 || n > 125) {
+    throw new DocketError("usage", `Cannot use --denied-exit-code "${String(v)}": expected 3-125`, {
+      hint: "0, 1 and 2 already mean success, failure and dry run; 126+ are the shell's",
+    });
+  }
+  return n;
 }
 
 async function liveLine(ui: Ui, task: string) {
