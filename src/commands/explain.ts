@@ -28,8 +28,8 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       details: { task: t.name },
     });
   }
-  let rows = localRows(t);
-  let notes = localNotes(t);
+  let rows = localRows(t, cfg);
+  let notes = localNotes(t, cfg);
   if (target === "systemd") {
     const { systemdRows } = await lazy<typeof import("../explain/systemd.ts")>(
       "../explain/systemd.ts",

@@ -1,5 +1,6 @@
 // `explain --target local`: read from the same sandbox spec `capabilities` and `run` use
 // (sandboxOf → permissions.enforced_by, deno_flags), never derived a second time.
+import type { DocketConfig } from "../config/types.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import { sandboxOf } from "../commands/common.ts";
 import { type ExplainRow, layers } from "./types.ts";
@@ -10,8 +11,8 @@ export const ENFORCED_BY_ROWS = { network: "network", read: "reads", write: "wri
 const flag = (flags: string[], name: string) =>
   flags.filter((f) => f === name || f.startsWith(`${name}=`));
 
-export function localRows(t: TaskInfo): ExplainRow[] {
-  const sb = sandboxOf(t);
+export function localRows(t: TaskInfo, cfg: DocketConfig): ExplainRow[] {
+  const sb = sandboxOf(t, { cfg });
   const p = sb.permissions;
   const by = p.enforced_by as Record<string, unknown>;
   const f = sb.deno_flags;
@@ -119,6 +120,6 @@ export function localRows(t: TaskInfo): ExplainRow[] {
 }
 
 /** Notes `capabilities` carries for the task (permissions.notes). */
-export function localNotes(t: TaskInfo): string[] {
-  return sandboxOf(t).permissions.notes;
+export function localNotes(t: TaskInfo, cfg: DocketConfig): string[] {
+  return sandboxOf(t, { cfg }).permissions.notes;
 }

@@ -72,6 +72,14 @@ export async function installKubernetes(
   const secrets = secretNames((o.secret as string[] | undefined) ?? []);
   const cfg = await input.config();
   const tasks = await scheduled(cfg);
+  // A task that does not load has no declarations to compile: its own error, never a manifest.
+  for (const t of tasks) {
+    if (!t.loadError) continue;
+    throw new DocketError(t.loadError.kind, t.loadError.message, {
+      ...(t.loadError.hint ? { hint: t.loadError.hint } : {}),
+      details: { task: t.name },
+    });
+  }
   for (const name of Object.keys(secrets)) {
     if (!tasks.some((t) => t.name === name)) {
       throw usage(
