@@ -9,6 +9,7 @@
 
 import { TERMINAL_STATUSES } from "../core/statuses.ts";
 import { maskAll } from "./mask.ts";
+import { longTimeout } from "../core/duration.ts";
 
 export interface RunOutcome {
   runId: string;
@@ -343,14 +344,14 @@ const LATE = Symbol("late");
 
 /** `p`'s value, or `LATE` if it has not settled after `ms`; leaves no timer behind. */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let clear = () => {};
   const late = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(() => resolve(LATE), ms);
+    clear = longTimeout(() => resolve(LATE), ms); // ≥ 2³¹ ms must not fire at once
   });
   try {
     return await Promise.race([p, late]);
   } finally {
-    clearTimeout(timer);
+    clear();
   }
 }
 

@@ -1,5 +1,6 @@
 /** Waiting on a run: bounded polling of SQLite, with lost-runner detection as it goes. */
 import { DocketError } from "../core/errors.ts";
+import { longTimeout } from "../core/duration.ts";
 import { isAlive } from "../core/proc.ts";
 import { isTerminal } from "../core/statuses.ts";
 import type { RunRow } from "../core/store.ts";
@@ -22,11 +23,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {
-      clearTimeout(t);
+      clear();
       signal?.removeEventListener("abort", done);
       resolve();
     };
-    const t = setTimeout(done, ms);
+    const clear = longTimeout(done, ms); // a backoff may exceed what one setTimeout can wait
     signal?.addEventListener("abort", done, { once: true });
   });
 }
