@@ -104,8 +104,9 @@ export function hookEnv(
     DOCKET_DETAILS_JSON: detailsJson(outcome.details),
   };
   if (outcome.logPath !== undefined) vars.DOCKET_LOG_PATH = outcome.logPath;
-  // The OS cannot carry NUL in an environment value; drop it rather than fail the spawn.
-  for (const [k, v] of Object.entries(vars)) env[k] = v.replaceAll("\0", "");
+  // The OS cannot carry NUL in an environment value: it is written `\u0000`, as the JSON
+  // variables (and DOCKET_DETAILS_FILE) write it, so no text is silently cut.
+  for (const [k, v] of Object.entries(vars)) env[k] = escapeNul(v);
   return env;
 }
 
@@ -196,6 +197,11 @@ function processEnv(): Record<string, string> {
   } catch {
     return {}; // no --allow-env: hooks still get the DOCKET_* variables
   }
+}
+
+/** NUL as the six characters `\u0000` (an environment value cannot hold the byte). */
+export function escapeNul(v: string): string {
+  return v.replaceAll("\0", "\\u0000");
 }
 
 function commands(value: string | string[] | undefined): string[] {

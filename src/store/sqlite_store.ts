@@ -18,13 +18,22 @@ import { openDb, stateError, tx } from "./sqlite.ts";
 
 type Row = Record<string, SQLInputValue>;
 
+/**
+ * The columns of a run. node:sqlite returns TEXT up to its first NUL byte (measured: "A\0B"
+ * stored whole, read back as "A"); as a BLOB it comes back whole, so the free text of a run
+ * (its summary; the JSON columns escape NUL themselves) is read that way.
+ */
+const RUN_COLUMNS = "runs.*, CAST(runs.summary AS BLOB) AS summary_raw";
+
 function toRun(r: Row): RunRow {
   return {
     run_id: r.run_id as string,
     task_name: r.task_name as string,
     status: r.status as RunStatus,
     exit_code: r.exit_code as number | null,
-    summary: r.summary as string,
+    summary: r.summary_raw instanceof Uint8Array
+      ? new TextDecoder().decode(r.summary_raw)
+      : r.summary as string,
     details: JSON.parse(r.details_json as string),
     error: r.error_json ? JSON.parse(r.error_json as string) : null,
     started_at: r.started_at as string,
@@ -184,7 +193,9 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
 
   getRun(runId: string): RunRow | undefined {
     const r = this.guard(() =>
-      this.db.prepare("SELECT * FROM runs WHERE run_id = ?").get(runId) as Row | undefined
+      this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = ?`).get(runId) as
+        | Row
+        | undefined
     );
     return r ? toRun(r) : undefined;
   }
@@ -197,7 +208,9 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
       args.push(q.task);
     }
     if (q.includeDryRuns === false) where.push("dry_run = 0");
-    const sql = `SELECT * FROM runs ${where.length ? "WHERE " + where.join(" AND ") : ""}
+    const sql = `SELECT ${RUN_COLUMNS} FROM runs ${
+      where.length ? "WHERE " + where.join(" AND ") : ""
+    }
       ORDER BY run_id DESC LIMIT ?`;
     args.push(q.limit);
     return this.guard(() => (this.db.prepare(sql).all(...args) as Row[]).map(toRun));
@@ -206,7 +219,7 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
   latestPerTask(): Map<string, RunRow> {
     const rows = this.guard(() =>
       this.db.prepare(
-        "SELECT runs.* FROM task_state JOIN runs ON runs.run_id = task_state.run_id",
+        `SELECT ${RUN_COLUMNS} FROM task_state JOIN runs ON runs.run_id = task_state.run_id`,
       ).all() as Row[]
     );
     return new Map(rows.map((r) => [r.task_name as string, toRun(r)]));
@@ -214,7 +227,8 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
 
   activeRuns(): RunRow[] {
     return this.guard(() =>
-      (this.db.prepare("SELECT * FROM runs WHERE status IN ('running','queued')").all() as Row[])
+      (this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE status IN ('running','queued')`)
+        .all() as Row[])
         .map(toRun)
     );
   }
