@@ -9,7 +9,7 @@ import { nowIso } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
 import { isAlive, selfIdentity } from "../core/proc.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
-import type { RunRow } from "../core/store.ts";
+import type { RunFinish, RunRow } from "../core/store.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { taskOwnConfig } from "../config/types.ts";
 import type { TaskInfo } from "../registry/registry.ts";
@@ -23,6 +23,7 @@ import { attemptDeno } from "./attempt_deno.ts";
 import { attemptCommand } from "./attempt_command.ts";
 import { type AttemptOutcome, cancelledOutcome, num } from "./outcome.ts";
 import { sleep } from "./watch.ts";
+import { recordOutcome, spoolPath, writeSpool } from "./spool.ts";
 
 export interface PrepareOptions {
   cfg: DocketConfig;
@@ -268,24 +269,72 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     };
   }
   const status = o.status;
-  const exitCode = exitCodeForStatus(status);
-  p.store.finishRun(p.runId, {
+  const finish: RunFinish = {
     status,
-    exit_code: exitCode,
+    exit_code: exitCodeForStatus(status),
     summary: o.summary,
     details: o.details,
     error: o.error,
     finished_at: nowIso(),
     duration_ms: Date.now() - started,
     attempts: Math.min(attempt, retry + 1),
-  });
-  const row = p.store.getRun(p.runId)!;
+  };
+  const spool = spoolPath(p.logPath);
+  const recorded = await recordOutcome(p.store, p.runId, finish, spool);
   const { fireHooks } = await lazy<typeof import("./finalize.ts")>(
     "./finalize.ts",
     import.meta.url,
   );
-  await fireHooks(p, row);
-  return p.store.getRun(p.runId)!;
+  if (recorded) {
+    await fireHooks(p, p.store.getRun(p.runId)!, (hooks) => p.store.setHooks(p.runId, hooks));
+    return p.store.getRun(p.runId)!;
+  }
+  // The store would not take it in time: the spool holds the outcome, hooks run on it now,
+  // and the next docket command that opens the store records both.
+  console.error(
+    `docket: cannot record run ${p.runId} in the state DB yet; its result is kept in ${spool} ` +
+      "and recorded by the next docket command",
+  );
+  const row: RunRow = { ...spooledRow(p), ...finish };
+  const hooks = await fireHooks(p, row, (hooks) => {
+    const err = writeSpool(spool, { run_id: p.runId, finish, hooks });
+    if (err) throw new Error(err);
+  });
+  return { ...row, hooks };
+}
+
+/** The run's row as the store would hold it, for a result only the spool has. */
+function spooledRow(p: Prepared): RunRow {
+  try {
+    const r = p.store.getRun(p.runId); // readers are not blocked by a writer (WAL)
+    if (r) return r;
+  } catch {
+    // the DB cannot even be read: build it from what the run knows
+  }
+  const me = selfIdentity();
+  return {
+    run_id: p.runId,
+    task_name: p.task.name,
+    status: "running",
+    exit_code: null,
+    summary: "",
+    details: {},
+    error: null,
+    started_at: new Date(p.startedMs).toISOString(),
+    finished_at: null,
+    duration_ms: null,
+    dry_run: p.dryRun,
+    attempts: 0,
+    async: p.async,
+    runner_pid: me.pid,
+    runner_start: me.start,
+    task_pid: null,
+    task_start: null,
+    cancel_requested_at: null,
+    log_path: p.logPath,
+    overrides: p.overrides,
+    hooks: [],
+  };
 }
 
 /** Values of the task's declared variables (required_env), masked as `***` in what it records. */

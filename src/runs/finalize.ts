@@ -3,11 +3,19 @@ import type { RunRow } from "../core/store.ts";
 import { lazy } from "../core/lazy.ts";
 import { type Prepared, taskSecrets } from "./execute.ts";
 
-export async function fireHooks(p: Prepared, row: RunRow): Promise<void> {
+/**
+ * Runs the hooks and notifications due for `row` and hands their results to `record`
+ * (the store, or the outcome's spool). Returns the results.
+ */
+export async function fireHooks(
+  p: Prepared,
+  row: RunRow,
+  record: (hooks: RunRow["hooks"]) => void,
+): Promise<RunRow["hooks"]> {
   const s = p.section;
   const has = s.on_success !== undefined || s.on_failure !== undefined ||
     s.on_complete !== undefined || s.notify !== undefined;
-  if (!has || row.dry_run) return;
+  if (!has || row.dry_run) return [];
   const { runHooks, errorMessage } = await lazy<typeof import("../notify/hooks.ts")>(
     "../notify/hooks.ts",
     import.meta.url,
@@ -37,12 +45,14 @@ export async function fireHooks(p: Prepared, row: RunRow): Promise<void> {
     );
     results.push(...await sendNotifications(notify, outcome, (k) => Deno.env.get(k)));
   }
+  const hooks = results as unknown as RunRow["hooks"];
   try {
-    p.store.setHooks(row.run_id, results as unknown as RunRow["hooks"]);
+    record(hooks);
   } catch (e) {
     // The run's own result is already recorded; losing hook results must not fail it.
     console.error(`docket: cannot record hook results for run ${row.run_id}: ${errorMessage(e)}`);
   }
+  return hooks;
 }
 
 type NotifySection = Parameters<typeof import("../notify/notify.ts").sendNotifications>[0];

@@ -6,11 +6,14 @@
 import { nowIso } from "../core/ids.ts";
 import { isAlive, killTaskLeftovers } from "../core/proc.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
+import { deliverSpools } from "./spool.ts";
 
 export function reconcile(store: SqliteStore): number {
+  // A runner that could not record its outcome in time left it in a spool: that is its result.
+  const spooled = deliverSpools(store);
   let n = 0;
   for (const r of store.activeRuns()) {
-    if (isAlive(r.runner_pid, r.runner_start)) continue;
+    if (spooled.has(r.run_id) || isAlive(r.runner_pid, r.runner_start)) continue;
     if (r.runner_pid === null && Date.now() - Date.parse(r.started_at) < 60_000) continue;
     // Conditional on the runner read above: a launcher may have handed the run to its
     // runner since (measured: 3 of 50 concurrent async runs were wrongly marked lost).
