@@ -222,7 +222,7 @@ async function mountTmpfs(dir: string, size: string): Promise<string | undefined
   Deno.mkdirSync(dir, { recursive: true });
   try {
     const out = await new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
+      args: ["-t", "tmpfs", "-o", `size=${size},mode=0700`, "tmpfs", dir],
       stdout: "null",
       stderr: "piped",
     }).output();

@@ -2,7 +2,8 @@
 import type { CommandInput } from "../cli/types.ts";
 import type { Check } from "./doctor.ts";
 import { toDocketError } from "../core/errors.ts";
-import { configPath } from "../core/paths.ts";
+import { configPath, docketHome } from "../core/paths.ts";
+import { notPrivate } from "../runs/private_dir.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { which } from "../core/which.ts";
 import { findEscapingLinks } from "../sandbox/symlinks.ts";
@@ -41,12 +42,31 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
     return checks;
   }
   void input;
+  const homeWhy = notPrivate(docketHome());
+  if (homeWhy) {
+    checks.push({
+      name: "home",
+      status: "fail",
+      message: `${docketHome()} is not private: ${homeWhy}`,
+      hint: `chmod go-w ${docketHome()} (and chown it to this user): runs refuse it until then`,
+    });
+  }
   for (const [label, dir] of [["logs_dir", cfg.logs_dir], ["tasks_dir", cfg.tasks_dir]] as const) {
     try {
       Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const probe = `${dir}/.docket-doctor-${Deno.pid}`;
       Deno.writeTextFileSync(probe, "");
       Deno.removeSync(probe);
+      const why = label === "logs_dir" ? notPrivate(dir) : undefined;
+      if (why) {
+        checks.push({
+          name: label,
+          status: "fail",
+          message: `${dir} is not private: ${why}`,
+          hint: `chmod go-w ${dir} (and chown it to this user): runs refuse it until then`,
+        });
+        continue;
+      }
       checks.push({ name: label, status: "ok", message: `${dir} is writable` });
     } catch (e) {
       checks.push({

@@ -23,6 +23,8 @@ import { attemptDeno } from "./attempt_deno.ts";
 import { attemptCommand } from "./attempt_command.ts";
 import { type AttemptOutcome, cancelledOutcome, num } from "./outcome.ts";
 import { sleep } from "./watch.ts";
+import { assertPrivateDir, createLog } from "./private_dir.ts";
+import { docketHome } from "../core/paths.ts";
 import { recordOutcome, spoolPath, writeSpool } from "./spool.ts";
 
 export interface PrepareOptions {
@@ -69,7 +71,10 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
   }
   try {
     Deno.mkdirSync(o.cfg.logs_dir, { recursive: true, mode: 0o700 });
+    assertPrivateDir("DOCKET_HOME", docketHome());
+    assertPrivateDir("logs_dir", o.cfg.logs_dir);
   } catch (err) {
+    if (err instanceof DocketError) throw err;
     throw new DocketError(
       "io_error",
       `Cannot create logs_dir "${o.cfg.logs_dir}": ${(err as Error).message}`,
@@ -161,8 +166,11 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
   let log: Deno.FsFile | undefined;
   let logError: string | undefined;
   let logged = 0;
+  let logReplaced: string | undefined;
   try {
-    log = Deno.openSync(p.logPath, { create: true, append: true, mode: 0o600 });
+    const made = createLog(p.logPath);
+    log = made.file;
+    logReplaced = made.replaced;
   } catch (err) {
     logError = (err as Error).message;
   }
@@ -258,6 +266,7 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
   if (logError !== undefined) {
     o.details = { ...o.details, log_error: logError, log_bytes_written: logged };
   }
+  if (logReplaced !== undefined) o.details = { ...o.details, log_replaced: logReplaced };
   if (audit && auditor) {
     const modulePath = p.task.module!.startsWith("file:")
       ? fromFileUrl(p.task.module!)
