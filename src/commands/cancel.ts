@@ -18,6 +18,7 @@ import { openStore, runJson } from "./common.ts";
 import { requireRunId } from "./status.ts";
 import { getRunOrThrow, waitForRun } from "../runs/watch.ts";
 import { parseSeconds } from "./wait.ts";
+import { removeScratch } from "../runs/scratch.ts";
 import { render as renderRun } from "./run.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
@@ -84,6 +85,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
         duration_ms: Date.now() - Date.parse(r.started_at),
         attempts: r.attempts,
       });
+      removeScratch(runId); // its runner was killed before it could remove it
       r = getRunOrThrow(store, runId);
     }
     return {

@@ -1,12 +1,13 @@
 /**
  * Lost-run detection: a run marked running whose runner process is gone (kill -9, OOM,
  * reboot) is marked `lost` on the next read. Identity is pid + start time, so a reused pid
- * does not keep a dead run alive. Orphaned task process groups are killed.
+ * does not keep a dead run alive. Orphaned task process groups are killed, scratch dirs removed.
  */
 import { nowIso } from "../core/ids.ts";
 import { isAlive, killTaskLeftovers } from "../core/proc.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 import { deliverSpools } from "./spool.ts";
+import { removeScratch } from "./scratch.ts";
 
 export function reconcile(store: SqliteStore): number {
   // A runner that could not record its outcome in time left it in a spool: that is its result.
@@ -44,6 +45,7 @@ export function reconcile(store: SqliteStore): number {
     }, { runner_pid: r.runner_pid, runner_start: r.runner_start });
     if (!marked) continue;
     if (r.task_pid) killTaskLeftovers(r.task_pid, r.task_start, r.run_id);
+    removeScratch(r.run_id);
     n++;
   }
   return n;
