@@ -19,6 +19,7 @@ import { requireRunId } from "./status.ts";
 import { getRunOrThrow, waitForRun } from "../runs/watch.ts";
 import { parseSeconds } from "./wait.ts";
 import { removeScratch } from "../runs/scratch.ts";
+import { foreignRun } from "../runs/liveness.ts";
 import { render as renderRun } from "./run.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
@@ -38,6 +39,17 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
           note: `Run already finished (${r.status})`,
         },
       };
+    }
+    if (foreignRun(r)) {
+      // Its pids name other processes here: signalling them could kill anything.
+      throw new DocketError(
+        "not_supported",
+        `Cannot cancel run "${runId}" from here: it runs in another PID namespace`,
+        {
+          hint: "Cancel it where it was started (the container sharing this home)",
+          details: { run_id: runId, runner_ns: r.runner_ns },
+        },
+      );
     }
     const section = cfg.tasks[r.task_name] ?? {};
     const graceMs = (grace ?? Number(section.kill_grace_seconds ?? 5)) * 1000;

@@ -24,6 +24,7 @@ import { attemptCommand } from "./attempt_command.ts";
 import { type AttemptOutcome, cancelledOutcome, num } from "./outcome.ts";
 import { sleep } from "./watch.ts";
 import { assertPrivateDir, createLog } from "./private_dir.ts";
+import { foreignRun, pidNamespace, runnerAlive, startHeartbeat } from "./liveness.ts";
 import { docketHome } from "../core/paths.ts";
 import { recordOutcome, spoolPath, writeSpool } from "./spool.ts";
 
@@ -90,7 +91,11 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
       pid: me.pid,
       pid_start: me.start,
       acquired_at: nowIso(),
-    }, (h) => isAlive(h.pid, h.pid_start));
+    }, (h) => {
+      // The holder's run says which namespace its pid belongs to.
+      const run = o.store.getRun(h.run_id);
+      return run && foreignRun(run) ? runnerAlive(run) : isAlive(h.pid, h.pid_start);
+    });
     if (!got.ok) {
       throw new DocketError(
         "lock_held",
@@ -123,6 +128,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     async: o.async,
     runner_pid: me.pid,
     runner_start: me.start,
+    runner_ns: pidNamespace(),
     task_pid: null,
     task_start: null,
     cancel_requested_at: null,
@@ -160,6 +166,16 @@ export interface PerformOptions {
 
 /** Runs the attempts, records the result, fires hooks; returns the final row. */
 export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRow> {
+  // Until the hooks are done: how a runner in another PID namespace shows it is alive.
+  const stopHeartbeat = startHeartbeat(p.logPath);
+  try {
+    return await perform(p, po);
+  } finally {
+    stopHeartbeat();
+  }
+}
+
+async function perform(p: Prepared, po: PerformOptions): Promise<RunRow> {
   const started = p.startedMs;
   // A log that cannot be written (full disk, removed dir) must not kill the run: the result
   // still goes to SQLite, and its details say where the log stops and why.
@@ -337,6 +353,7 @@ function spooledRow(p: Prepared): RunRow {
     async: p.async,
     runner_pid: me.pid,
     runner_start: me.start,
+    runner_ns: pidNamespace(),
     task_pid: null,
     task_start: null,
     cancel_requested_at: null,

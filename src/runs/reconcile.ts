@@ -4,7 +4,8 @@
  * does not keep a dead run alive. Orphaned task process groups are killed, scratch dirs removed.
  */
 import { nowIso } from "../core/ids.ts";
-import { isAlive, killTaskLeftovers } from "../core/proc.ts";
+import { killTaskLeftovers } from "../core/proc.ts";
+import { foreignRun, runnerAlive } from "./liveness.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 import { deliverSpools } from "./spool.ts";
 import { removeScratch } from "./scratch.ts";
@@ -14,7 +15,7 @@ export function reconcile(store: SqliteStore): number {
   const spooled = deliverSpools(store);
   let n = 0;
   for (const r of store.activeRuns()) {
-    if (spooled.has(r.run_id) || isAlive(r.runner_pid, r.runner_start)) continue;
+    if (spooled.has(r.run_id) || runnerAlive(r)) continue;
     if (r.runner_pid === null && Date.now() - Date.parse(r.started_at) < 60_000) continue;
     // Conditional on the runner read above: a launcher may have handed the run to its
     // runner since (measured: 3 of 50 concurrent async runs were wrongly marked lost).
@@ -44,6 +45,8 @@ export function reconcile(store: SqliteStore): number {
       attempts: r.attempts,
     }, { runner_pid: r.runner_pid, runner_start: r.runner_start });
     if (!marked) continue;
+    // Pids of another namespace name other processes here, and its /tmp may be another.
+    if (foreignRun(r)) continue;
     if (r.task_pid) killTaskLeftovers(r.task_pid, r.task_start, r.run_id);
     removeScratch(r.run_id);
     n++;

@@ -2,6 +2,7 @@
 import { DocketError } from "../core/errors.ts";
 import { longTimeout } from "../core/duration.ts";
 import { isAlive } from "../core/proc.ts";
+import { foreignRun, runnerAlive } from "./liveness.ts";
 import { isTerminal } from "../core/statuses.ts";
 import type { RunRow } from "../core/store.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
@@ -76,5 +77,6 @@ export async function waitForRun(
 
 /** Whether the runner that recorded a finished run is still alive (running its hooks). */
 function hooksPending(r: RunRow): boolean {
+  if (foreignRun(r)) return runnerAlive(r, true);
   return r.runner_pid !== Deno.pid && isAlive(r.runner_pid, r.runner_start);
 }

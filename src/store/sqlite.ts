@@ -55,6 +55,9 @@ const MIGRATIONS: string[] = [
   // and when a cancel was asked for, so a runner that dies of it is `cancelled`, not `lost`.
   `ALTER TABLE runs ADD COLUMN task_start TEXT;
    ALTER TABLE runs ADD COLUMN cancel_requested_at TEXT;`,
+  // v3: the runner's PID namespace: its pid and start time identify it only there; from
+  // another namespace its liveness is its heartbeat file.
+  `ALTER TABLE runs ADD COLUMN runner_ns TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

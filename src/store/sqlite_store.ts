@@ -44,6 +44,7 @@ function toRun(r: Row): RunRow {
     async: r.async === 1,
     runner_pid: r.runner_pid as number | null,
     runner_start: r.runner_start as string | null,
+    runner_ns: (r.runner_ns as string | null) ?? null,
     task_pid: r.task_pid as number | null,
     task_start: (r.task_start as string | null) ?? null,
     cancel_requested_at: (r.cancel_requested_at as string | null) ?? null,
@@ -84,8 +85,8 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
       this.db.prepare(
         `INSERT INTO runs (run_id, task_name, status, exit_code, summary, details_json, error_json,
            started_at, finished_at, duration_ms, dry_run, attempts, async, runner_pid, runner_start,
-           task_pid, log_path, overrides_json, hooks_json)
-         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+           task_pid, log_path, overrides_json, hooks_json, runner_ns)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       ).run(
         r.run_id,
         r.task_name,
@@ -106,6 +107,7 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
         r.log_path,
         JSON.stringify(r.overrides),
         JSON.stringify(r.hooks),
+        r.runner_ns,
       )
     );
   }
@@ -115,7 +117,13 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
     f: Partial<
       Pick<
         RunRow,
-        "runner_pid" | "runner_start" | "task_pid" | "task_start" | "attempts" | "status"
+        | "runner_pid"
+        | "runner_start"
+        | "runner_ns"
+        | "task_pid"
+        | "task_start"
+        | "attempts"
+        | "status"
       >
     >,
   ): void {
