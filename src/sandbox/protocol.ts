@@ -20,7 +20,16 @@ export interface ChildInput {
    * and exits shortly before docket would SIGKILL, so cleanup on abort gets that long.
    */
   graceMs?: number;
+  /**
+   * The task's timeout_seconds in ms: the harness's own deadline. At it, `ctx.signal` aborts;
+   * at deadline + grace the harness exits with HARNESS_DEADLINE_EXIT, so a runner that cannot
+   * act (stopped, frozen) does not extend the run past its limit.
+   */
+  deadlineMs?: number;
 }
+
+/** Exit code of a harness that ended itself at its deadline (as `timeout(1)` uses). */
+export const HARNESS_DEADLINE_EXIT = 124;
 
 export interface ChildError {
   kind: "permission_denied" | "schema_invalid" | "task_failed" | "task_load_failed";
