@@ -120,3 +120,34 @@ Deno.test("a lock held past the retry bound: the outcome is spooled, hooks run, 
     assert.equal(again.json.status, "succeeded", again.stdout);
   });
 });
+
+Deno.test("a runner killed while it retries: its spooled outcome is recorded, not lost", async () => {
+  await withHome(async (h) => {
+    const { go } = gatedTask(h);
+    await h.run(["--json", "runs"]);
+    const env = { DOCKET_BUSY_TIMEOUT_MS: "200" }; // the default 60 s of retries
+    const { id, pid } = await startGated(h, env);
+    const lock = await holdLock(h.stateDb, h.dir, 120000);
+    const spool = `${h.dir}/logs/${id}.outcome.json`;
+    try {
+      Deno.writeTextFileSync(go, "1");
+      await until(() => exists(spool), 30000, "the outcome to be spooled");
+      assert.ok(pidAlive(pid), "the runner is still retrying");
+      Deno.kill(pid, "SIGKILL");
+      await until(() => !pidAlive(pid), 5000, "the runner to die");
+    } finally {
+      lock.release();
+      await lock.done;
+    }
+    const st = await h.run(["--json", "status", "--run-id", id]);
+    assert.equal(st.json.run.status, "succeeded", st.stdout);
+    assert.ok(!exists(spool));
+    // Positive control: without a spool, a killed runner's run is lost.
+    Deno.removeSync(go);
+    const next = await startGated(h);
+    Deno.kill(next.pid, "SIGKILL");
+    await until(() => !pidAlive(next.pid), 5000, "the runner to die");
+    const lost = await h.run(["--json", "status", "--run-id", next.id]);
+    assert.equal(lost.json.run.status, "lost", lost.stdout);
+  });
+});
