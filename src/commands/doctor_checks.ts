@@ -109,8 +109,8 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
           hint: "See `docket runs`",
         });
       }
-      const { isAlive } = await import("../core/proc.ts");
-      const stale = store.list().filter((h) => !isAlive(h.pid, h.pid_start));
+      const { holderAlive } = await import("../runs/liveness.ts");
+      const stale = store.list().filter((h) => !holderAlive((id) => store.getRun(id), h));
       if (stale.length) {
         checks.push({
           name: "locks",

@@ -7,7 +7,7 @@ import { fromFileUrl, join } from "../core/path.ts";
 import { DocketError, errorToJson } from "../core/errors.ts";
 import { nowIso } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
-import { isAlive, selfIdentity } from "../core/proc.ts";
+import { selfIdentity } from "../core/proc.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
 import type { RunFinish, RunRow } from "../core/store.ts";
 import type { DocketConfig } from "../config/types.ts";
@@ -24,7 +24,7 @@ import { attemptCommand } from "./attempt_command.ts";
 import { type AttemptOutcome, cancelledOutcome, num } from "./outcome.ts";
 import { sleep } from "./watch.ts";
 import { assertPrivateDir, createLog } from "./private_dir.ts";
-import { foreignRun, pidNamespace, runnerAlive, startHeartbeat } from "./liveness.ts";
+import { holderAlive, pidNamespace, startHeartbeat } from "./liveness.ts";
 import { docketHome } from "../core/paths.ts";
 import { recordOutcome, spoolPath, writeSpool } from "./spool.ts";
 
@@ -91,11 +91,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
       pid: me.pid,
       pid_start: me.start,
       acquired_at: nowIso(),
-    }, (h) => {
-      // The holder's run says which namespace its pid belongs to.
-      const run = o.store.getRun(h.run_id);
-      return run && foreignRun(run) ? runnerAlive(run) : isAlive(h.pid, h.pid_start);
-    });
+    }, (h) => holderAlive((id) => o.store.getRun(id), h));
     if (!got.ok) {
       throw new DocketError(
         "lock_held",

@@ -6,7 +6,7 @@
  * keeps a heartbeat file next to the log fresh, and it is gone when the heartbeat is stale.
  */
 import { isAlive } from "../core/proc.ts";
-import type { RunRow } from "../core/store.ts";
+import type { LockHolder, RunRow } from "../core/store.ts";
 
 let ns: string | null | undefined;
 
@@ -97,4 +97,10 @@ export function startHeartbeat(logPath: string): () => void {
       // already gone
     }
   };
+}
+
+/** Whether a lock's holder is alive: its run says which namespace its pid belongs to. */
+export function holderAlive(getRun: (id: string) => RunRow | undefined, h: LockHolder): boolean {
+  const run = getRun(h.run_id);
+  return run && foreignRun(run) ? runnerAlive(run) : isAlive(h.pid, h.pid_start);
 }

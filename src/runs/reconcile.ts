@@ -12,9 +12,10 @@ import { removeScratch } from "./scratch.ts";
 
 export function reconcile(store: SqliteStore): number {
   // A runner that could not record its outcome in time left it in a spool: that is its result.
-  const spooled = deliverSpools(store);
+  const active = store.activeRuns();
+  const spooled = deliverSpools(store, active);
   let n = 0;
-  for (const r of store.activeRuns()) {
+  for (const r of active) {
     if (spooled.has(r.run_id) || runnerAlive(r)) continue;
     if (r.runner_pid === null && Date.now() - Date.parse(r.started_at) < 60_000) continue;
     // Conditional on the runner read above: a launcher may have handed the run to its

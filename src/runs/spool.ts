@@ -7,7 +7,7 @@
  */
 import { writeFileAtomic } from "../core/atomic.ts";
 import { isTerminal, RUN_STATUSES } from "../core/statuses.ts";
-import type { HookRecord, RunFinish } from "../core/store.ts";
+import type { HookRecord, RunFinish, RunRow } from "../core/store.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 
 export interface Spooled {
@@ -99,12 +99,13 @@ export async function recordOutcome(
 }
 
 /**
- * Records the outcomes runners had to leave in spools. Returns the runs whose spool could not
- * be recorded yet (still locked, still full): they are not lost, and stay for the next command.
+ * Records the outcomes runners had to leave in spools (of the `active` runs). Returns the runs
+ * that had one: recorded now, or not yet (still locked, still full: it stays for the next
+ * command). None of them is lost.
  */
-export function deliverSpools(store: SqliteStore): Set<string> {
-  const pending = new Set<string>();
-  for (const r of store.activeRuns()) {
+export function deliverSpools(store: SqliteStore, active: RunRow[]): Set<string> {
+  const spooled = new Set<string>();
+  for (const r of active) {
     if (!r.log_path) continue;
     const path = spoolPath(r.log_path);
     const s = readSpool(path, r.run_id);
@@ -113,10 +114,11 @@ export function deliverSpools(store: SqliteStore): Set<string> {
       store.finishRun(r.run_id, s.finish);
       if (s.hooks) store.setHooks(r.run_id, s.hooks);
     } catch {
-      pending.add(r.run_id); // still locked or full: the next command tries again
+      spooled.add(r.run_id); // still locked or full: the next command tries again
       continue;
     }
     removeSpool(path);
+    spooled.add(r.run_id);
   }
-  return pending;
+  return spooled;
 }
