@@ -5,7 +5,8 @@
  * command that opens the store records it.
  */
 import assert from "node:assert/strict";
-import { exists, type Home, pidAlive, until, withHome } from "./helpers.ts";
+import { DatabaseSync } from "node:sqlite";
+import { exists, type Home, mountTmpfs, pidAlive, umount, until, withHome } from "./helpers.ts";
 
 /** A real second process holding BEGIN EXCLUSIVE on `db` until `release` exists (or `ms`). */
 async function holdLock(db: string, dir: string, ms: number) {
@@ -149,5 +150,72 @@ Deno.test("a runner killed while it retries: its spooled outcome is recorded, no
     await until(() => !pidAlive(next.pid), 5000, "the runner to die");
     const lost = await h.run(["--json", "status", "--run-id", next.id]);
     assert.equal(lost.json.run.status, "lost", lost.stdout);
+  });
+});
+
+Deno.test("the state DB's disk fills as a run ends: the outcome is spooled on the logs disk and recorded once there is room", async () => {
+  await withHome(async (h) => {
+    const state = `${h.dir}/state`;
+    const logs = `${h.dir}/logs`;
+    assert.equal(await mountTmpfs(state, "512k"), undefined, "tmpfs for the state DB");
+    try {
+      assert.equal(await mountTmpfs(logs, "1m"), undefined, "tmpfs for the logs");
+      const go = `${h.dir}/go`;
+      const hook = `${h.dir}/hook-ran`;
+      h.config(`state_dir: ./state/state.db
+logs_dir: ./logs
+tasks:
+  gated:
+    command: ["sh", "-c", "while [ ! -e ${go} ]; do sleep 0.05; done; echo finished"]
+    on_success: "echo $DOCKET_STATUS > ${hook}"
+`);
+      await h.run(["--json", "runs"]);
+      const env = { DOCKET_BUSY_TIMEOUT_MS: "200", DOCKET_RECORD_RETRY_MS: "600" };
+      const r = await h.run(["--json", "run", "gated", "--async"], { env });
+      assert.equal(r.code, 0, r.stdout);
+      const { run_id: id, pid } = r.json;
+      const db = new DatabaseSync(`${state}/state.db`);
+      try {
+        await until(
+          () => {
+            const row = db.prepare("SELECT task_pid FROM runs WHERE run_id = ?").get(id) as {
+              task_pid: number | null;
+            };
+            return (row?.task_pid ?? 0) > 0;
+          },
+          20000,
+          "the task to start",
+        );
+        // An empty WAL, then a full disk: the next write has nowhere to go.
+        db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } finally {
+        db.close();
+      }
+      const filler = `${state}/filler`;
+      const fh = Deno.openSync(filler, { create: true, write: true });
+      try {
+        const block = new Uint8Array(4096);
+        while (true) fh.writeSync(block);
+      } catch {
+        // ENOSPC: full
+      } finally {
+        fh.close();
+      }
+      Deno.writeTextFileSync(go, "1");
+      await until(() => !pidAlive(pid), 30000, "the runner to finish");
+      const spool = `${logs}/${id}.outcome.json`;
+      assert.ok(exists(spool), "the outcome waits in its spool on the logs disk");
+      assert.equal(Deno.readTextFileSync(hook).trim(), "succeeded", "hooks ran on it");
+      const mid = await h.run(["--json", "status", "--run-id", id], { env });
+      if (mid.code === 0) assert.equal(mid.json.run.status, "running", "not lost");
+      Deno.removeSync(filler);
+      const st = await h.run(["--json", "status", "--run-id", id]);
+      assert.equal(st.json.run.status, "succeeded", st.stdout);
+      assert.equal(st.json.run.hooks[0]?.ok, true);
+      assert.ok(!exists(spool));
+    } finally {
+      await umount(logs);
+      await umount(state);
+    }
   });
 });
