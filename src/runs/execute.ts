@@ -23,6 +23,7 @@ import { attemptDeno } from "./attempt_deno.ts";
 import { attemptCommand } from "./attempt_command.ts";
 import { type AttemptOutcome, cancelledOutcome, num } from "./outcome.ts";
 import { sleep } from "./watch.ts";
+import { MAX_DURATION_SECONDS } from "../core/duration.ts";
 import { assertPrivateDir, createLog } from "./private_dir.ts";
 import { holderAlive, pidNamespace, startHeartbeat } from "./liveness.ts";
 import { docketHome } from "../core/paths.ts";
@@ -236,6 +237,7 @@ async function perform(p: Prepared, po: PerformOptions): Promise<RunRow> {
       if (!outcome.retryable || attempt > retry || po.signal.aborted) break;
       let wait = Math.pow(base, attempt) * 1000;
       if (cap) wait = Math.min(wait, cap * 1000);
+      wait = Math.min(wait, MAX_DURATION_SECONDS * 1000); // backoff_base ** attempt grows fast
       sink.push({
         timestamp: nowIso(),
         event_type: "docket.retry",
