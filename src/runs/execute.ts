@@ -27,7 +27,6 @@ import { MAX_DURATION_SECONDS } from "../core/duration.ts";
 import { assertPrivateDir, createLog } from "./private_dir.ts";
 import { holderAlive, pidNamespace, startHeartbeat } from "./liveness.ts";
 import { docketHome } from "../core/paths.ts";
-import { recordOutcome, spoolPath, writeSpool } from "./spool.ts";
 
 export interface PrepareOptions {
   cfg: DocketConfig;
@@ -302,63 +301,11 @@ async function perform(p: Prepared, po: PerformOptions): Promise<RunRow> {
     duration_ms: Date.now() - started,
     attempts: Math.min(attempt, retry + 1),
   };
-  const spool = spoolPath(p.logPath);
-  const recorded = await recordOutcome(p.store, p.runId, finish, spool);
-  const { fireHooks } = await lazy<typeof import("./finalize.ts")>(
+  const { recordAndFire } = await lazy<typeof import("./finalize.ts")>(
     "./finalize.ts",
     import.meta.url,
   );
-  if (recorded) {
-    await fireHooks(p, p.store.getRun(p.runId)!, (hooks) => p.store.setHooks(p.runId, hooks));
-    return p.store.getRun(p.runId)!;
-  }
-  // The store would not take it in time: the spool holds the outcome, hooks run on it now,
-  // and the next docket command that opens the store records both.
-  console.error(
-    `docket: cannot record run ${p.runId} in the state DB yet; its result is kept in ${spool} ` +
-      "and recorded by the next docket command",
-  );
-  const row: RunRow = { ...spooledRow(p), ...finish };
-  const hooks = await fireHooks(p, row, (hooks) => {
-    const err = writeSpool(spool, { run_id: p.runId, finish, hooks });
-    if (err) throw new Error(err);
-  });
-  return { ...row, hooks };
-}
-
-/** The run's row as the store would hold it, for a result only the spool has. */
-function spooledRow(p: Prepared): RunRow {
-  try {
-    const r = p.store.getRun(p.runId); // readers are not blocked by a writer (WAL)
-    if (r) return r;
-  } catch {
-    // the DB cannot even be read: build it from what the run knows
-  }
-  const me = selfIdentity();
-  return {
-    run_id: p.runId,
-    task_name: p.task.name,
-    status: "running",
-    exit_code: null,
-    summary: "",
-    details: {},
-    error: null,
-    started_at: new Date(p.startedMs).toISOString(),
-    finished_at: null,
-    duration_ms: null,
-    dry_run: p.dryRun,
-    attempts: 0,
-    async: p.async,
-    runner_pid: me.pid,
-    runner_start: me.start,
-    runner_ns: pidNamespace(),
-    task_pid: null,
-    task_start: null,
-    cancel_requested_at: null,
-    log_path: p.logPath,
-    overrides: p.overrides,
-    hooks: [],
-  };
+  return await recordAndFire(p, finish);
 }
 
 /** Values of the task's declared variables (required_env), masked as `***` in what it records. */
