@@ -3,7 +3,7 @@ import type { RunFinish, RunRow } from "../core/store.ts";
 import { lazy } from "../core/lazy.ts";
 import { selfIdentity } from "../core/proc.ts";
 import { type Prepared, taskSecrets } from "./execute.ts";
-import { recordOutcome, spoolPath, writeSpool } from "./spool.ts";
+import { recordOutcome, removeSpool, spoolPath, writeSpool } from "./spool.ts";
 import { pidNamespace } from "./liveness.ts";
 
 /**
@@ -90,6 +90,15 @@ export async function recordAndFire(p: Prepared, finish: RunFinish): Promise<Run
   );
   const row: RunRow = { ...spooledRow(p), ...finish };
   const hooks = await fireHooks(p, row, (hooks) => {
+    try {
+      // The store may take it now (or another command delivered the spool meanwhile).
+      p.store.finishRun(p.runId, finish);
+      p.store.setHooks(p.runId, hooks);
+      removeSpool(spool);
+      return;
+    } catch {
+      // still refused: the spool carries the hook results too
+    }
     const err = writeSpool(spool, { run_id: p.runId, finish, hooks });
     if (err) throw new Error(err);
   });
