@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { type Home, pidAlive, until, withHome } from "./helpers.ts";
+import { type Home, mountTmpfs, pidAlive, umount, until, withHome } from "./helpers.ts";
 
 const STACK = /\n\s+at .*:\d+/;
 
@@ -216,25 +216,6 @@ Deno.test("logs_dir that cannot be created: a clear io_error and no run left beh
     assert.equal(check.status, "fail");
   });
 });
-
-/** Mounts a tmpfs of `size` on `dir`; undefined (with the reason) where that is not allowed. */
-async function mountTmpfs(dir: string, size: string): Promise<string | undefined> {
-  Deno.mkdirSync(dir, { recursive: true });
-  try {
-    const out = await new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return out.success ? undefined : new TextDecoder().decode(out.stderr).trim() || "failed";
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-async function umount(dir: string): Promise<void> {
-  await new Deno.Command("umount", { args: [dir], stdout: "null", stderr: "null" }).output();
-}
 
 Deno.test("disk full (tmpfs): the log's end is recorded, a full state DB is a clear error, nothing corrupted", async () => {
   await withHome(async (h) => {

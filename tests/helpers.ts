@@ -166,3 +166,22 @@ export async function fileWritten(path: string, ms = 10000, lines = 1): Promise<
   );
   return text;
 }
+
+/** Mounts a private (0700) tmpfs of `size` on `dir`; undefined (with the reason) where that is not allowed. */
+export async function mountTmpfs(dir: string, size: string): Promise<string | undefined> {
+  Deno.mkdirSync(dir, { recursive: true });
+  try {
+    const out = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", `size=${size},mode=0700`, "tmpfs", dir],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return out.success ? undefined : new TextDecoder().decode(out.stderr).trim() || "failed";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export async function umount(dir: string): Promise<void> {
+  await new Deno.Command("umount", { args: [dir], stdout: "null", stderr: "null" }).output();
+}

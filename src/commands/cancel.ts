@@ -18,6 +18,8 @@ import { openStore, runJson } from "./common.ts";
 import { requireRunId } from "./status.ts";
 import { getRunOrThrow, waitForRun } from "../runs/watch.ts";
 import { parseSeconds } from "./wait.ts";
+import { removeScratch } from "../runs/scratch.ts";
+import { foreignRun } from "../runs/liveness.ts";
 import { render as renderRun } from "./run.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
@@ -37,6 +39,17 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
           note: `Run already finished (${r.status})`,
         },
       };
+    }
+    if (foreignRun(r)) {
+      // Its pids name other processes here: signalling them could kill anything.
+      throw new DocketError(
+        "not_supported",
+        `Cannot cancel run "${runId}" from here: it runs in another PID namespace`,
+        {
+          hint: "Cancel it where it was started (the container sharing this home)",
+          details: { run_id: runId, runner_ns: r.runner_ns },
+        },
+      );
     }
     const section = cfg.tasks[r.task_name] ?? {};
     const graceMs = (grace ?? Number(section.kill_grace_seconds ?? 5)) * 1000;
@@ -84,6 +97,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
         duration_ms: Date.now() - Date.parse(r.started_at),
         attempts: r.attempts,
       });
+      removeScratch(runId); // its runner was killed before it could remove it
       r = getRunOrThrow(store, runId);
     }
     return {

@@ -3,7 +3,8 @@ import type { CommandInput } from "../cli/types.ts";
 import { missingEnv } from "../runs/required_env.ts";
 import type { Check } from "./doctor.ts";
 import { toDocketError } from "../core/errors.ts";
-import { configPath } from "../core/paths.ts";
+import { configPath, docketHome } from "../core/paths.ts";
+import { notPrivate } from "../runs/private_dir.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { which } from "../core/which.ts";
 import { findEscapingLinks } from "../sandbox/symlinks.ts";
@@ -42,12 +43,31 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
     return checks;
   }
   void input;
+  const homeWhy = notPrivate(docketHome());
+  if (homeWhy) {
+    checks.push({
+      name: "home",
+      status: "fail",
+      message: `${docketHome()} is not private: ${homeWhy}`,
+      hint: `chmod go-w ${docketHome()} (and chown it to this user): runs refuse it until then`,
+    });
+  }
   for (const [label, dir] of [["logs_dir", cfg.logs_dir], ["tasks_dir", cfg.tasks_dir]] as const) {
     try {
       Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const probe = `${dir}/.docket-doctor-${Deno.pid}`;
       Deno.writeTextFileSync(probe, "");
       Deno.removeSync(probe);
+      const why = label === "logs_dir" ? notPrivate(dir) : undefined;
+      if (why) {
+        checks.push({
+          name: label,
+          status: "fail",
+          message: `${dir} is not private: ${why}`,
+          hint: `chmod go-w ${dir} (and chown it to this user): runs refuse it until then`,
+        });
+        continue;
+      }
       checks.push({ name: label, status: "ok", message: `${dir} is writable` });
     } catch (e) {
       checks.push({
@@ -90,8 +110,8 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
           hint: "See `docket runs`",
         });
       }
-      const { isAlive } = await import("../core/proc.ts");
-      const stale = store.list().filter((h) => !isAlive(h.pid, h.pid_start));
+      const { holderAlive } = await import("../runs/liveness.ts");
+      const stale = store.list().filter((h) => !holderAlive((id) => store.getRun(id), h));
       if (stale.length) {
         checks.push({
           name: "locks",

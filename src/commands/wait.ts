@@ -1,6 +1,7 @@
 /** `docket wait <run_id> [--timeout S]`: block until a run finishes; its result and exit code. */
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
+import { MAX_DURATION_SECONDS } from "../core/duration.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
 import { openStore, runJson } from "./common.ts";
 import { requireRunId } from "./status.ts";
@@ -10,10 +11,12 @@ import { render as renderRun } from "./run.ts";
 export function parseSeconds(raw: unknown, flag: string): number | null {
   if (raw === undefined) return null;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) {
-    throw new DocketError("usage", `Invalid ${flag} "${raw}": expected seconds (a number ≥ 0)`, {
-      hint: `For example ${flag} 30`,
-    });
+  if (!Number.isFinite(n) || n < 0 || n > MAX_DURATION_SECONDS) {
+    throw new DocketError(
+      "usage",
+      `Invalid ${flag} "${raw}": expected seconds (a number from 0 to ${MAX_DURATION_SECONDS})`,
+      { hint: `For example ${flag} 30` },
+    );
   }
   return n;
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import { z } from "zod";
+import { DURATION_BOUND_TEXT, MAX_DURATION_SECONDS } from "../core/duration.ts";
 
 const NON_EMPTY = "must be a non-empty string";
 const nonEmpty = z.string({ error: NON_EMPTY }).refine((s) => s.trim() !== "", NON_EMPTY);
@@ -19,7 +20,8 @@ const strList = z.array(z.string({ error: "must be a string" }), {
 });
 const nonEmptyList = z.array(nonEmpty, { error: "must be a list of strings" });
 const idleTimeout = z.union([
-  z.number().nonnegative("must be a non-negative number (0 disables it)"),
+  z.number().nonnegative("must be a non-negative number (0 disables it)")
+    .max(MAX_DURATION_SECONDS, DURATION_BOUND_TEXT),
   z.null(),
 ], { error: "must be a non-negative number or null" });
 /** A value placed on a command line where a leading "-" would be read as a flag. */

@@ -1,5 +1,6 @@
 /** zod schemas for docket's config: every rule of the README's "Config validation" section. */
 import { z } from "zod";
+import { DURATION_BOUND_TEXT, MAX_DURATION_SECONDS } from "../core/duration.ts";
 
 const nonEmpty = z.string().min(1, "must be a non-empty string");
 const strOrList = z.union([nonEmpty, z.array(nonEmpty)], {
@@ -10,17 +11,21 @@ const descMap = z.record(z.string(), z.string(), {
   error: "must be a mapping of string keys to string descriptions",
 });
 const posNum = z.number({ error: "must be a number" }).positive("must be a positive number");
-const nonNegNumOrNull = z.union([
-  z.number().nonnegative("must be a non-negative number"),
-  z.null(),
-], { error: "must be a non-negative number or null" });
+/** Every timeout, grace, backoff and interval: one schema, bounded to what timers represent. */
+export const durationSeconds = posNum.max(MAX_DURATION_SECONDS, DURATION_BOUND_TEXT);
+/** A duration where 0 means "none" (a grace period, a delay). */
+export const nonNegDurationSeconds = z.number({ error: "must be a number" })
+  .nonnegative("must be a non-negative number").max(MAX_DURATION_SECONDS, DURATION_BOUND_TEXT);
+const nonNegNumOrNull = z.union([nonNegDurationSeconds, z.null()], {
+  error: "must be a non-negative number or null",
+});
 
 const notifySchema = z.object({
   on: z.array(z.enum(["success", "failure", "complete"]), {
     error: "must be a list of success, failure and/or complete",
   }).optional(),
   message: nonEmpty.optional(),
-  timeout_seconds: posNum.optional(),
+  timeout_seconds: durationSeconds.optional(),
   discord: z.object({
     webhook_url: nonEmpty.optional(),
     webhook_url_env: nonEmpty.optional(),
@@ -51,11 +56,11 @@ export const sharedTaskSchema = z.looseObject({
     "must be a non-negative integer",
   ).nonnegative("must be a non-negative integer").max(100, "must be at most 100").optional(),
   backoff_base: posNum.optional(),
-  backoff_max: posNum.optional(),
+  backoff_max: durationSeconds.optional(),
   on_success: strOrList.optional(),
   on_failure: strOrList.optional(),
   on_complete: strOrList.optional(),
-  hook_timeout_seconds: posNum.optional(),
+  hook_timeout_seconds: durationSeconds.optional(),
   notify: notifySchema.optional(),
   inputs: descMap.optional(),
   outputs: descMap.optional(),
@@ -74,10 +79,10 @@ export const sharedTaskSchema = z.looseObject({
   exec: strList.optional(),
   sys: strList.optional(),
   max_memory_mb: z.number().int().positive("must be a positive integer").optional(),
-  timeout_seconds: posNum.optional(),
+  timeout_seconds: durationSeconds.optional(),
   idle_timeout_seconds: nonNegNumOrNull.optional(),
-  kill_grace_seconds: z.number().nonnegative("must be a non-negative number").optional(),
-  randomized_delay_seconds: z.number().nonnegative("must be a non-negative number").optional(),
+  kill_grace_seconds: nonNegDurationSeconds.optional(),
+  randomized_delay_seconds: nonNegDurationSeconds.optional(),
 });
 
 /** A command: a string holding a word, or a non-empty list (an empty argv cannot run). */

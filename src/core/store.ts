@@ -40,6 +40,8 @@ export interface RunRow {
   async: boolean;
   runner_pid: number | null;
   runner_start: string | null;
+  /** The runner's PID namespace (`pid:[inode]`), null for runs recorded before it was kept. */
+  runner_ns: string | null;
   task_pid: number | null;
   /** Start time of the task process (clock ticks since boot), with task_pid its identity. */
   task_start: string | null;

@@ -9,18 +9,11 @@
 
 import { TERMINAL_STATUSES } from "../core/statuses.ts";
 import { maskAll } from "./mask.ts";
+import { longTimeout } from "../core/duration.ts";
+import { hookEnv, type RunOutcome, writeDetailsFile } from "./hook_env.ts";
 
-export interface RunOutcome {
-  runId: string;
-  taskName: string;
-  /** succeeded | failed | cancelled | timeout | lost | dry_run */
-  status: string;
-  exitCode: number;
-  summary: string;
-  details: Record<string, unknown>;
-  logPath?: string;
-  durationMs: number;
-}
+export { boundText, escapeNul, hookEnv, MAX_VAR_BYTES } from "./hook_env.ts";
+export type { RunOutcome } from "./hook_env.ts";
 
 export interface HookResult {
   /** "on_success" | "on_failure" | "on_complete" | "notify:discord" | "notify:telegram" */
@@ -86,28 +79,6 @@ export function plannedHooks(
   ];
 }
 
-/** The environment a hook sees: the base environment plus the `DOCKET_*` run variables. */
-export function hookEnv(
-  outcome: RunOutcome,
-  baseEnv: Record<string, string>,
-): Record<string, string> {
-  const env: Record<string, string> = { ...baseEnv };
-  // An inherited value (docket running inside a docket task) must not pose as this run's log.
-  delete env.DOCKET_LOG_PATH;
-  const vars: Record<string, string> = {
-    DOCKET_RUN_ID: outcome.runId,
-    DOCKET_TASK_NAME: outcome.taskName,
-    DOCKET_STATUS: outcome.status,
-    DOCKET_EXIT_CODE: String(outcome.exitCode),
-    DOCKET_SUMMARY: outcome.summary,
-    DOCKET_DETAILS_JSON: detailsJson(outcome.details),
-  };
-  if (outcome.logPath !== undefined) vars.DOCKET_LOG_PATH = outcome.logPath;
-  // The OS cannot carry NUL in an environment value; drop it rather than fail the spawn.
-  for (const [k, v] of Object.entries(vars)) env[k] = v.replaceAll("\0", "");
-  return env;
-}
-
 /** Runs the hooks due for `outcome`, one after another. Never throws. */
 export async function runHooks(
   cfg: HookConfig,
@@ -117,11 +88,22 @@ export async function runHooks(
   const planned = plannedHooks(cfg, outcome.status);
   if (planned.length === 0) return [];
   const seconds = positiveOr(cfg.hook_timeout_seconds, DEFAULT_HOOK_TIMEOUT_SECONDS);
-  const env = hookEnv(outcome, opts.baseEnv ?? processEnv());
+  const detailsFile = writeDetailsFile(outcome.details);
+  const env = hookEnv(outcome, opts.baseEnv ?? processEnv(), detailsFile);
   const secrets = opts.secrets ?? [];
   const results: HookResult[] = [];
-  for (const { name, command } of planned) {
-    results.push(await runHook({ name, command, env, timeoutSeconds: seconds, secrets }));
+  try {
+    for (const { name, command } of planned) {
+      results.push(await runHook({ name, command, env, timeoutSeconds: seconds, secrets }));
+    }
+  } finally {
+    if (detailsFile) {
+      try {
+        Deno.removeSync(detailsFile);
+      } catch {
+        // a hook removed it
+      }
+    }
   }
   return results;
 }
@@ -201,14 +183,6 @@ function commands(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   // A blank entry is a no-op for the shell; skip it rather than report an empty hook.
   return (Array.isArray(value) ? value : [value]).filter((c) => c.trim() !== "");
-}
-
-function detailsJson(details: Record<string, unknown>): string {
-  try {
-    return JSON.stringify(details ?? {}) ?? "{}";
-  } catch {
-    return "{}"; // cycles or BigInt: a hook still gets valid JSON
-  }
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {
@@ -343,14 +317,14 @@ const LATE = Symbol("late");
 
 /** `p`'s value, or `LATE` if it has not settled after `ms`; leaves no timer behind. */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let clear = () => {};
   const late = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(() => resolve(LATE), ms);
+    clear = longTimeout(() => resolve(LATE), ms); // ≥ 2³¹ ms must not fire at once
   });
   try {
     return await Promise.race([p, late]);
   } finally {
-    clearTimeout(timer);
+    clear();
   }
 }
 

@@ -4,7 +4,12 @@ import { taskOwnConfig } from "../config/types.ts";
 import type { Auditor } from "../sandbox/audit.ts";
 import { childEnv, deriveSandbox } from "../sandbox/permissions.ts";
 import { denyPaths } from "../sandbox/home_guard.ts";
-import { classifyDenial, MAX_RESULT_FRAME, type ResultFrame } from "../sandbox/protocol.ts";
+import {
+  classifyDenial,
+  HARNESS_DEADLINE_EXIT,
+  MAX_RESULT_FRAME,
+  type ResultFrame,
+} from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import type { EventSink } from "./events.ts";
 import type { PerformOptions, Prepared } from "./execute.ts";
@@ -70,7 +75,9 @@ export async function attemptDeno(
     nonce,
     graceMs: limits(p.section).graceMs,
     moduleSha256: p.admission.module === modulePath ? p.admission.module_sha256 : null,
+    ...(limits(p.section).timeoutMs ? { deadlineMs: limits(p.section).timeoutMs } : {}),
   }));
+  const spawnedAt = Date.now();
   const stderr = tailKeeper(8192);
   let out: ChildOutcome;
   try {
@@ -115,6 +122,14 @@ export async function attemptDeno(
     await auditor?.collect(auditFile, scratch);
   }
   if (out.killedBy) return noted(out, killedOutcome(out.killedBy, p.section));
+  const { timeoutMs } = limits(p.section);
+  if (
+    timeoutMs && !out.result && out.code === HARNESS_DEADLINE_EXIT &&
+    Date.now() - spawnedAt >= timeoutMs
+  ) {
+    // The harness ended itself at its deadline (this runner could not stop it in time).
+    return noted(out, killedOutcome("timeout_seconds", p.section));
+  }
   if (out.spawnError) {
     return {
       status: "failed",

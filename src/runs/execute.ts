@@ -7,9 +7,9 @@ import { fromFileUrl, join } from "../core/path.ts";
 import { DocketError, errorToJson, toDocketError } from "../core/errors.ts";
 import { nowIso } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
-import { isAlive, selfIdentity } from "../core/proc.ts";
+import { selfIdentity } from "../core/proc.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
-import type { Admission, RunRow } from "../core/store.ts";
+import type { Admission, RunFinish, RunRow } from "../core/store.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { taskOwnConfig } from "../config/types.ts";
 import type { TaskInfo } from "../registry/registry.ts";
@@ -26,6 +26,10 @@ import { attemptCommand } from "./attempt_command.ts";
 import { type AttemptOutcome, cancelledOutcome, num } from "./outcome.ts";
 import { sleep } from "./watch.ts";
 import { admissionOf, assertModuleUnchanged } from "./admission.ts";
+import { MAX_DURATION_SECONDS } from "../core/duration.ts";
+import { assertPrivateDir, createLog } from "./private_dir.ts";
+import { holderAlive, pidNamespace, startHeartbeat } from "./liveness.ts";
+import { docketHome } from "../core/paths.ts";
 
 export interface PrepareOptions {
   cfg: DocketConfig;
@@ -80,7 +84,10 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
   }
   try {
     Deno.mkdirSync(o.cfg.logs_dir, { recursive: true, mode: 0o700 });
+    assertPrivateDir("DOCKET_HOME", docketHome());
+    assertPrivateDir("logs_dir", o.cfg.logs_dir);
   } catch (err) {
+    if (err instanceof DocketError) throw err;
     throw new DocketError(
       "io_error",
       `Cannot create logs_dir "${o.cfg.logs_dir}": ${(err as Error).message}`,
@@ -96,7 +103,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
       pid: me.pid,
       pid_start: me.start,
       acquired_at: nowIso(),
-    }, (h) => isAlive(h.pid, h.pid_start));
+    }, (h) => holderAlive((id) => o.store.getRun(id), h));
     if (!got.ok) {
       throw new DocketError(
         "lock_held",
@@ -130,6 +137,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     async: o.async,
     runner_pid: me.pid,
     runner_start: me.start,
+    runner_ns: pidNamespace(),
     task_pid: null,
     task_start: null,
     cancel_requested_at: null,
@@ -174,6 +182,8 @@ export interface PerformOptions {
  * thrown on: a run docket itself failed is never left `running`, for reconcile to call `lost`.
  */
 export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRow> {
+  // Until the hooks are done: how a runner in another PID namespace shows it is alive.
+  const stopHeartbeat = startHeartbeat(p.logPath);
   try {
     return await performAttempts(p, po);
   } catch (err) {
@@ -193,6 +203,8 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
       // the store itself failed: reconcile is all that is left
     }
     throw e;
+  } finally {
+    stopHeartbeat();
   }
 }
 
@@ -203,8 +215,11 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
   let log: Deno.FsFile | undefined;
   let logError: string | undefined;
   let logged = 0;
+  let logReplaced: string | undefined;
   try {
-    log = Deno.openSync(p.logPath, { create: true, append: true, mode: 0o600 });
+    const made = createLog(p.logPath);
+    log = made.file;
+    logReplaced = made.replaced;
   } catch (err) {
     logError = (err as Error).message;
   }
@@ -261,6 +276,7 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
       if (!outcome.retryable || attempt > retry || po.signal.aborted) break;
       let wait = Math.pow(base, attempt) * 1000;
       if (cap) wait = Math.min(wait, cap * 1000);
+      wait = Math.min(wait, MAX_DURATION_SECONDS * 1000); // backoff_base ** attempt grows fast
       sink.push({
         timestamp: nowIso(),
         event_type: "docket.retry",
@@ -312,6 +328,7 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
   if (logError !== undefined) {
     o.details = { ...o.details, log_error: logError, log_bytes_written: logged };
   }
+  if (logReplaced !== undefined) o.details = { ...o.details, log_replaced: logReplaced };
   if (audit && auditor) {
     const modulePath = p.task.module!.startsWith("file:")
       ? fromFileUrl(p.task.module!)
@@ -323,24 +340,21 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
     };
   }
   const status = o.status;
-  const exitCode = exitCodeForStatus(status);
-  p.store.finishRun(p.runId, {
+  const finish: RunFinish = {
     status,
-    exit_code: exitCode,
+    exit_code: exitCodeForStatus(status),
     summary: o.summary,
     details: o.details,
     error: o.error,
     finished_at: nowIso(),
     duration_ms: Date.now() - started,
     attempts: Math.min(attempt, retry + 1),
-  });
-  const row = p.store.getRun(p.runId)!;
-  const { fireHooks } = await lazy<typeof import("./finalize.ts")>(
+  };
+  const { recordAndFire } = await lazy<typeof import("./finalize.ts")>(
     "./finalize.ts",
     import.meta.url,
   );
-  await fireHooks(p, row);
-  return p.store.getRun(p.runId)!;
+  return await recordAndFire(p, finish);
 }
 
 /** Values of the task's declared variables (required_env), masked as `***` in what it records. */

@@ -12,6 +12,8 @@ export function fileSize(path: string): number {
 export function readRange(path: string, offset: number, max: number): Uint8Array {
   let f: Deno.FsFile;
   try {
+    // Only a regular file: opening a FIFO planted at the path would block the reader.
+    if (!Deno.lstatSync(path).isFile) return new Uint8Array(0);
     f = Deno.openSync(path, { read: true });
   } catch {
     return new Uint8Array(0);

@@ -1,21 +1,34 @@
 /**
  * Lost-run detection: a run marked running whose runner process is gone (kill -9, OOM,
  * reboot) is marked `lost` on the next read. Identity is pid + start time, so a reused pid
- * does not keep a dead run alive. Orphaned task process groups are killed.
+ * does not keep a dead run alive. Orphaned task process groups are killed, scratch dirs removed.
  */
 import { nowIso } from "../core/ids.ts";
-import { isAlive, killTaskLeftovers } from "../core/proc.ts";
+import { killTaskLeftovers } from "../core/proc.ts";
 import type { RunFinish, RunRow } from "../core/store.ts";
+import { foreignRun, runnerAlive } from "./liveness.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
+import { deliverSpools, spoolPath } from "./spool.ts";
+import { removeScratch } from "./scratch.ts";
 
 /**
  * What a run whose runner is gone becomes (`lost`, or `cancelled` if a cancel was asked for),
  * or null while its runner lives (or a launcher may still hand it over). One verdict for the
  * cleanup that records it and for read-only views that only show it.
  */
+function existsFile(p: string): boolean {
+  try {
+    return Deno.lstatSync(p).isFile;
+  } catch {
+    return false;
+  }
+}
+
 export function lostFinish(r: RunRow): RunFinish | null {
   if (r.status !== "running" && r.status !== "queued") return null;
-  if (isAlive(r.runner_pid, r.runner_start)) return null;
+  if (runnerAlive(r)) return null;
+  // An outcome waiting in its spool is the run's result, not a loss (delivered by cleanup).
+  if (r.log_path && existsFile(spoolPath(r.log_path))) return null;
   if (r.runner_pid === null && Date.now() - Date.parse(r.started_at) < 60_000) return null;
   const cancelled = r.cancel_requested_at !== null;
   return {
@@ -51,8 +64,12 @@ export function presentRun(r: RunRow): RunRow {
 }
 
 export function reconcile(store: SqliteStore): number {
+  // A runner that could not record its outcome in time left it in a spool: that is its result.
+  const active = store.activeRuns();
+  const spooled = deliverSpools(store, active);
   let n = 0;
-  for (const r of store.activeRuns()) {
+  for (const r of active) {
+    if (spooled.has(r.run_id)) continue;
     const f = lostFinish(r);
     if (!f) continue;
     // Conditional on the runner read above: a launcher may have handed the run to its
@@ -62,7 +79,10 @@ export function reconcile(store: SqliteStore): number {
       runner_start: r.runner_start,
     });
     if (!marked) continue;
+    // Pids of another namespace name other processes here, and its /tmp may be another.
+    if (foreignRun(r)) continue;
     if (r.task_pid) killTaskLeftovers(r.task_pid, r.task_start, r.run_id);
+    removeScratch(r.run_id);
     n++;
   }
   return n;

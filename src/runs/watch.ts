@@ -1,6 +1,8 @@
 /** Waiting on a run: bounded polling of SQLite, with lost-runner detection as it goes. */
 import { DocketError } from "../core/errors.ts";
+import { longTimeout } from "../core/duration.ts";
 import { isAlive } from "../core/proc.ts";
+import { foreignRun, runnerAlive } from "./liveness.ts";
 import { isTerminal } from "../core/statuses.ts";
 import type { RunRow } from "../core/store.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
@@ -22,11 +24,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {
-      clearTimeout(t);
+      clear();
       signal?.removeEventListener("abort", done);
       resolve();
     };
-    const t = setTimeout(done, ms);
+    const clear = longTimeout(done, ms); // a backoff may exceed what one setTimeout can wait
     signal?.addEventListener("abort", done, { once: true });
   });
 }
@@ -84,5 +86,6 @@ export async function waitForRun(
 
 /** Whether the runner that recorded a finished run is still alive (running its hooks). */
 function hooksPending(r: RunRow): boolean {
+  if (foreignRun(r)) return runnerAlive(r, true);
   return r.runner_pid !== Deno.pid && isAlive(r.runner_pid, r.runner_start);
 }

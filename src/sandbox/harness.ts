@@ -9,6 +9,7 @@ import {
   errorFromThrown,
   type EventFrame,
   framePrefix,
+  HARNESS_DEADLINE_EXIT,
   type ResultFrame,
 } from "./protocol.ts";
 
@@ -92,6 +93,16 @@ try {
   });
 } catch {
   // signals unsupported: the default action terminates us
+}
+// Our own deadline, should docket's runner be unable to stop us (SIGSTOP, frozen, swapped):
+// the limit aborts ctx.signal, the limit plus the grace ends the process.
+if (typeof input.deadlineMs === "number" && input.deadlineMs > 0) {
+  const graceMs = typeof input.graceMs === "number" ? input.graceMs : 5000;
+  const t = setTimeout(() => {
+    controller.abort(new Error("timeout"));
+    Deno.unrefTimer(setTimeout(() => Deno.exit(HARNESS_DEADLINE_EXIT), graceMs));
+  }, input.deadlineMs);
+  Deno.unrefTimer(t);
 }
 
 // Decide once: the bytes about to be imported are those admitted (docket checked them before

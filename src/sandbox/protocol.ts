@@ -22,7 +22,16 @@ export interface ChildInput {
   graceMs?: number;
   /** sha-256 (hex) of the module as admitted: checked right before the import. */
   moduleSha256?: string | null;
+  /**
+   * The task's timeout_seconds in ms: the harness's own deadline. At it, `ctx.signal` aborts;
+   * at deadline + grace the harness exits with HARNESS_DEADLINE_EXIT, so a runner that cannot
+   * act (stopped, frozen) does not extend the run past its limit.
+   */
+  deadlineMs?: number;
 }
+
+/** Exit code of a harness that ended itself at its deadline (as `timeout(1)` uses). */
+export const HARNESS_DEADLINE_EXIT = 124;
 
 export interface ChildError {
   kind:

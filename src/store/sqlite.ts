@@ -57,6 +57,9 @@ const MIGRATIONS: string[] = [
    ALTER TABLE runs ADD COLUMN cancel_requested_at TEXT;`,
   // v3: what the run was admitted with (grants, module and config hashes): the runner runs that.
   `ALTER TABLE runs ADD COLUMN admission_json TEXT;`,
+  // v4: the runner's PID namespace: its pid and start time identify it only there; from
+  // another namespace its liveness is its heartbeat file.
+  `ALTER TABLE runs ADD COLUMN runner_ns TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

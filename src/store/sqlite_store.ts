@@ -18,13 +18,22 @@ import { openDb, stateError, tx } from "./sqlite.ts";
 
 type Row = Record<string, SQLInputValue>;
 
+/**
+ * The columns of a run. node:sqlite returns TEXT up to its first NUL byte (measured: "A\0B"
+ * stored whole, read back as "A"); as a BLOB it comes back whole, so the free text of a run
+ * (its summary; the JSON columns escape NUL themselves) is read that way.
+ */
+const RUN_COLUMNS = "runs.*, CAST(runs.summary AS BLOB) AS summary_raw";
+
 function toRun(r: Row): RunRow {
   return {
     run_id: r.run_id as string,
     task_name: r.task_name as string,
     status: r.status as RunStatus,
     exit_code: r.exit_code as number | null,
-    summary: r.summary as string,
+    summary: r.summary_raw instanceof Uint8Array
+      ? new TextDecoder().decode(r.summary_raw)
+      : r.summary as string,
     details: JSON.parse(r.details_json as string),
     error: r.error_json ? JSON.parse(r.error_json as string) : null,
     started_at: r.started_at as string,
@@ -35,6 +44,7 @@ function toRun(r: Row): RunRow {
     async: r.async === 1,
     runner_pid: r.runner_pid as number | null,
     runner_start: r.runner_start as string | null,
+    runner_ns: (r.runner_ns as string | null) ?? null,
     task_pid: r.task_pid as number | null,
     task_start: (r.task_start as string | null) ?? null,
     cancel_requested_at: (r.cancel_requested_at as string | null) ?? null,
@@ -76,8 +86,8 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
       this.db.prepare(
         `INSERT INTO runs (run_id, task_name, status, exit_code, summary, details_json, error_json,
            started_at, finished_at, duration_ms, dry_run, attempts, async, runner_pid, runner_start,
-           task_pid, log_path, overrides_json, hooks_json, admission_json)
-         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+           task_pid, log_path, overrides_json, hooks_json, admission_json, runner_ns)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       ).run(
         r.run_id,
         r.task_name,
@@ -99,6 +109,7 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
         JSON.stringify(r.overrides),
         JSON.stringify(r.hooks),
         r.admission ? JSON.stringify(r.admission) : null,
+        r.runner_ns,
       )
     );
   }
@@ -108,7 +119,13 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
     f: Partial<
       Pick<
         RunRow,
-        "runner_pid" | "runner_start" | "task_pid" | "task_start" | "attempts" | "status"
+        | "runner_pid"
+        | "runner_start"
+        | "runner_ns"
+        | "task_pid"
+        | "task_start"
+        | "attempts"
+        | "status"
       >
     >,
   ): void {
@@ -186,7 +203,9 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
 
   getRun(runId: string): RunRow | undefined {
     const r = this.guard(() =>
-      this.db.prepare("SELECT * FROM runs WHERE run_id = ?").get(runId) as Row | undefined
+      this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = ?`).get(runId) as
+        | Row
+        | undefined
     );
     return r ? toRun(r) : undefined;
   }
@@ -199,7 +218,9 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
       args.push(q.task);
     }
     if (q.includeDryRuns === false) where.push("dry_run = 0");
-    const sql = `SELECT * FROM runs ${where.length ? "WHERE " + where.join(" AND ") : ""}
+    const sql = `SELECT ${RUN_COLUMNS} FROM runs ${
+      where.length ? "WHERE " + where.join(" AND ") : ""
+    }
       ORDER BY run_id DESC LIMIT ?`;
     args.push(q.limit);
     return this.guard(() => (this.db.prepare(sql).all(...args) as Row[]).map(toRun));
@@ -208,7 +229,7 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
   latestPerTask(): Map<string, RunRow> {
     const rows = this.guard(() =>
       this.db.prepare(
-        "SELECT runs.* FROM task_state JOIN runs ON runs.run_id = task_state.run_id",
+        `SELECT ${RUN_COLUMNS} FROM task_state JOIN runs ON runs.run_id = task_state.run_id`,
       ).all() as Row[]
     );
     return new Map(rows.map((r) => [r.task_name as string, toRun(r)]));
@@ -216,7 +237,8 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
 
   activeRuns(): RunRow[] {
     return this.guard(() =>
-      (this.db.prepare("SELECT * FROM runs WHERE status IN ('running','queued')").all() as Row[])
+      (this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE status IN ('running','queued')`)
+        .all() as Row[])
         .map(toRun)
     );
   }
