@@ -8,6 +8,7 @@ import { COMMANDS, findCommand, GLOBAL_OPTIONS } from "./table.ts";
 import type { CommandDef, Ui } from "./types.ts";
 import { VERSION } from "../version.ts";
 import { lazy } from "../core/lazy.ts";
+import { escLines } from "../render/escape.ts";
 
 const enc = new TextEncoder();
 const help = () => lazy<typeof import("./help.ts")>("./help.ts", import.meta.url);
@@ -218,8 +219,9 @@ function reportError(e: DocketError, ui: Ui): number {
     const red = ui.color && Deno.stderr.isTerminal() ? (s: string) => `\x1b[31m${s}\x1b[0m` : (
       s: string,
     ) => s;
-    err(`${red("error")}: ${e.message}`);
-    if (e.hint) err(`  hint: ${e.hint}`);
+    // Messages quote task data (names, load errors): never raw control characters.
+    err(`${red("error")}: ${escLines(e.message)}`);
+    if (e.hint) err(`  hint: ${escLines(e.hint)}`);
   }
   if (e.kind === "internal" && ui.verbose >= 2 && e.cause instanceof Error) {
     err(e.cause.stack ?? String(e.cause));

@@ -9,6 +9,8 @@ import { openStore, runJson, sandboxOf } from "./common.ts";
 import { parseSetArgs } from "../runs/overrides.ts";
 import { performRun, prepareRun } from "../runs/execute.ts";
 import { duration, paint, statusText } from "../render/ui.ts";
+import { esc } from "../render/escape.ts";
+import { auditLines } from "../render/audit.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
@@ -72,6 +74,15 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   }
 }
 
+/** Why a hook or notification failed, in one line (its own message, else its exit). */
+function hookReason(h: { [k: string]: unknown }): string {
+  if (typeof h.error === "string" && h.error) return h.error;
+  if (h.timed_out === true) return "timed out";
+  if (typeof h.http_status === "number") return `HTTP ${h.http_status}`;
+  if (typeof h.exit_code === "number") return `exit code ${h.exit_code}`;
+  return "";
+}
+
 async function liveLine(ui: Ui, task: string) {
   if (!ui.tty || !Deno.stderr.isTerminal() || ui.verbose > 0) return undefined;
   const { LiveLine } = await lazy<typeof import("../render/live.ts")>(
@@ -91,24 +102,35 @@ export function render(data: unknown, ui: Ui): string {
   if ((data as { status?: string }).status === "running" && "wait_command" in (data as object)) {
     const d = data as Record<string, string>;
     return [
-      `${paint(ui, "blue", "started")} ${d.task} in the background`,
-      `  run id:  ${d.run_id}`,
-      `  log:     ${d.log_path}`,
-      `  wait:    ${String(d.wait_command).replace("--json ", "")}`,
-      `  follow:  ${d.logs_command} --follow`,
+      `${paint(ui, "blue", "started")} ${esc(d.task)} in the background`,
+      `  run id:  ${esc(d.run_id)}`,
+      `  log:     ${esc(d.log_path)}`,
+      `  wait:    ${esc(String(d.wait_command).replace("--json ", ""))}`,
+      `  follow:  ${esc(d.logs_command)} --follow`,
     ].join("\n");
   }
   const lines = [
-    `${statusText(ui, r.status)} ${r.task} in ${duration(r.duration_ms)} — ${r.summary}`,
-    `  run id:  ${r.run_id}${r.attempts > 1 ? `  (attempts: ${r.attempts})` : ""}`,
+    `${statusText(ui, r.status)} ${esc(r.task)} in ${duration(r.duration_ms)} — ${esc(r.summary)}`,
+    `  run id:  ${esc(r.run_id)}${r.attempts > 1 ? `  (attempts: ${r.attempts})` : ""}`,
   ];
   if (r.error) {
-    lines.push(`  error:   ${r.error.kind}: ${r.error.message}`);
-    if (r.error.hint) lines.push(`  hint:    ${r.error.hint}`);
+    lines.push(`  error:   ${esc(r.error.kind)}: ${esc(r.error.message)}`);
+    if (r.error.hint) lines.push(`  hint:    ${esc(r.error.hint)}`);
+    const stack = (r.error.details as { stack?: unknown } | undefined)?.stack;
+    if (typeof stack === "string" && stack) {
+      lines.push(...stack.split("\n").slice(0, 12).map((l) => `    ${esc(l.trim())}`));
+    }
   }
-  if (r.log_path) lines.push(`  log:     ${r.log_path}`);
+  if (r.log_path) lines.push(`  log:     ${esc(r.log_path)}`);
   for (const h of r.hooks) {
-    lines.push(`  hook:    ${h.name} ${h.ok ? "ok" : paint(ui, "red", "failed")}`);
+    const why = h.ok ? "" : hookReason(h);
+    lines.push(
+      `  hook:    ${esc(h.name)} ${h.ok ? "ok" : paint(ui, "red", "failed")}${
+        why ? ` — ${esc(why)}` : ""
+      }`,
+    );
   }
+  const audit = (r.details as { audit?: unknown } | null)?.audit;
+  if (audit && typeof audit === "object") lines.push(...auditLines(audit));
   return lines.join("\n");
 }

@@ -20,6 +20,27 @@ function width(s: string): number {
   return [...s.replace(ANSI, "")].length;
 }
 
+/** Cuts `s` to at most `n` characters, marking a cut with `…`. */
+export function fit(s: string, n: number): string {
+  const chars = [...s];
+  if (chars.length <= n) return s;
+  return chars.slice(0, Math.max(0, n - 1)).join("") + "…";
+}
+
+/** The terminal's width on a TTY; `COLUMNS` or 120 when piped. */
+export function columns(ui: Ui): number {
+  if (ui.tty) {
+    try {
+      const c = Deno.consoleSize().columns;
+      if (c > 0) return c;
+    } catch {
+      // not a console after all
+    }
+  }
+  const env = Number(Deno.env.get("COLUMNS"));
+  return Number.isInteger(env) && env > 0 ? env : 120;
+}
+
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ""))));
   const line = (cells: string[]) =>
