@@ -4,7 +4,8 @@
  * task's own bytes when piped. Plus the readable human views of issue 12.18.
  */
 import assert from "node:assert/strict";
-import { type Home, MAIN, withHome } from "./helpers.ts";
+import { type Home, withHome } from "./helpers.ts";
+import { onTty } from "./tty.ts";
 
 const OSC = "\\x1b]0;pwned\\x07"; // as written inside the task's JS source
 const CLEAR = "\\x1b[2J";
@@ -19,21 +20,6 @@ function hostile(h: Home) {
         return { ok: true, summary: "sum ${OSC} ${CLEAR} \\u202egnp.exe" };
       } }`,
   );
-}
-
-/** Runs docket on a pseudo-terminal (util-linux `script`), `cols` wide; returns what it printed. */
-export async function onTty(h: Home, args: string[], cols = 200): Promise<string> {
-  const cmd = `stty cols ${cols} rows 50; ${Deno.execPath()} run -A ${MAIN} ${
-    args.map((a) => `'${a}'`).join(" ")
-  }`;
-  const out = await new Deno.Command("script", {
-    args: ["-qec", cmd, "/dev/null"],
-    env: { ...h.env, TERM: "xterm" },
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).output();
-  return new TextDecoder().decode(out.stdout);
 }
 
 function assertEscaped(out: string, what: string) {

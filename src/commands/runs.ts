@@ -3,7 +3,7 @@ import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { lazy } from "../core/lazy.ts";
 import { openStore, runJson } from "./common.ts";
-import { columns, duration, fit, statusText, table, when } from "../render/ui.ts";
+import { columns, duration, fit, statusText, table, when, width } from "../render/ui.ts";
 import { esc } from "../render/escape.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
@@ -46,7 +46,7 @@ export function render(data: unknown, ui: Ui): string {
   const headers = ["RUN ID", "TASK", "STATUS", "STARTED", "DURATION", "SUMMARY"];
   // The summary gets what the other columns leave of the terminal (at least 20 characters).
   const used = table(headers.slice(0, -1), rows).split("\n")
-    .reduce((n, l) => Math.max(n, [...l.replace(/\x1b\[[0-9;]*m/g, "")].length), 0);
+    .reduce((n, l) => Math.max(n, width(l)), 0);
   const room = Math.max(20, columns(ui) - used - 2);
   return table(headers, rows.map((row, i) => [...row, fit(esc(runs[i]!.summary), room)]));
 }

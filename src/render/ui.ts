@@ -16,7 +16,8 @@ export function paint(ui: Ui, color: keyof typeof CODES, s: string): string {
 
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
-function width(s: string): number {
+/** Characters a cell takes on screen (colour codes take none). */
+export function width(s: string): number {
   return [...s.replace(ANSI, "")].length;
 }
 
