@@ -16,6 +16,8 @@ import type { TaskInfo } from "../registry/registry.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
+import { configSecrets } from "../core/secrets.ts";
+import { storedOverrides } from "./overrides.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { assertOverridable } from "./overrides.ts";
 import { EventSink } from "./events.ts";
@@ -121,7 +123,8 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     task_start: null,
     cancel_requested_at: null,
     log_path: logPath,
-    overrides: o.overrides,
+    // Secret-looking values stay out of the state DB (the async runner gets them on stdin).
+    overrides: storedOverrides(o.overrides),
     hooks: [],
   });
   return { ...o, section, logPath, startedMs };
@@ -264,7 +267,8 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     const imports = await audit.importGraph(modulePath);
     o.details = {
       ...o.details,
-      audit: auditor.report({ grants: p.task.grants, modulePath, imports }),
+      // The audit lists what the task touched: a path or host may contain a secret's value.
+      audit: maskDeep(auditor.report({ grants: p.task.grants, modulePath, imports }), secrets),
     };
   }
   const status = o.status;
@@ -288,10 +292,17 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
   return p.store.getRun(p.runId)!;
 }
 
-/** Values of the task's declared variables (required_env), masked as `***` in what it records. */
+/**
+ * The values masked as `***` in everything a run records (log, events, result, hook output):
+ * the task's declared variables (required_env) and the secrets of its effective config, the
+ * same ones `capabilities` masks (src/core/secrets.ts): literal `env:` values of secret-looking
+ * names, `--set` values of secret-looking keys, credentials in its command line.
+ */
 export function taskSecrets(p: Prepared): string[] {
-  return (p.task.grants.required_env ?? []).map((k) => Deno.env.get(k) ?? "")
-    .filter((v) => v.length >= 4);
+  return [
+    ...(p.task.grants.required_env ?? []).map((k) => Deno.env.get(k) ?? ""),
+    ...configSecrets(p.section),
+  ].filter((v) => v.length >= 4);
 }
 
 /**
