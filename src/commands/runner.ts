@@ -80,7 +80,9 @@ async function secretOverridesFromStdin(): Promise<Record<string, unknown>> {
     chunks.push(buf.slice(0, n));
     size += n;
   }
-  const text = new TextDecoder().decode(await new Blob(chunks).arrayBuffer()).trim();
+  const dec = new TextDecoder();
+  const text = chunks.map((c, i) => dec.decode(c, { stream: i < chunks.length - 1 })).join("")
+    .trim();
   if (!text) return {};
   const v = JSON.parse(text);
   return v && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : {};
