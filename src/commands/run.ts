@@ -118,7 +118,8 @@ export function render(data: unknown, ui: Ui): string {
     if (r.error.hint) lines.push(`  hint:    ${esc(r.error.hint)}`);
     const stack = (r.error.details as { stack?: unknown } | undefined)?.stack;
     if (typeof stack === "string" && stack) {
-      lines.push(...stack.split("\n").slice(0, 12).map((l) => `    ${esc(l.trim())}`));
+      const frames = stack.split("\n").filter((l) => /^\s+at /.test(l)).slice(0, 12);
+      lines.push(...frames.map((l) => `    ${esc(l.trim())}`));
     }
   }
   if (r.log_path) lines.push(`  log:     ${esc(r.log_path)}`);

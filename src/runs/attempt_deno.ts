@@ -154,6 +154,9 @@ export function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): 
       : "task_failed";
     const o = failed(r.summary, kind, r.details ?? {});
     if (r.error.issues) o.error!.details = { issues: r.error.issues };
+    if (typeof r.error.stack === "string") {
+      o.error!.details = { ...o.error!.details, stack: r.error.stack };
+    }
     o.retryable = kind === "task_failed";
     return o;
   }

@@ -43,6 +43,14 @@ function finish(result: ResultFrame, code: number): never {
 
 function failWith(err: unknown): never {
   const error = errorFromThrown(err);
+  // The log gets the stack too (stderr is captured there), for the author reading it later.
+  if (error.stack) {
+    try {
+      Deno.stderr.writeSync(enc.encode(`Task threw: ${error.stack}\n`));
+    } catch {
+      // stderr closed: the result frame still carries it
+    }
+  }
   const summary = error.kind === "permission_denied"
     ? `Permission denied: ${error.permission}${error.target ? ` "${error.target}"` : ""}`
     : `Task threw: ${error.message}`;

@@ -28,6 +28,8 @@ export interface ChildError {
   permission?: string;
   target?: string;
   issues?: unknown[];
+  /** The thrown error's stack (the task's frames, file:line:column), harness frames trimmed. */
+  stack?: string;
 }
 
 export interface ResultFrame {
@@ -82,7 +84,24 @@ export function errorFromThrown(err: unknown): ChildError {
     if (denial.target !== undefined) e.target = denial.target;
     return e;
   }
-  return { kind: "task_failed", message };
+  const stack = taskStack(err);
+  return stack ? { kind: "task_failed", message, stack } : { kind: "task_failed", message };
+}
+
+const MAX_STACK_LINES = 40;
+
+/**
+ * The stack of a thrown Error without docket's own frames (the harness that called the task,
+ * Deno's internals): what the task's author needs is where in their code it threw.
+ */
+export function taskStack(err: unknown): string | undefined {
+  if (!(err instanceof Error) || typeof err.stack !== "string") return undefined;
+  const lines = err.stack.split("\n");
+  const frames = lines.filter((l) => /^\s+at /.test(l));
+  const kept = frames.filter((l) => !/\/sandbox\/harness\.ts:|\bext:|node:internal/.test(l));
+  if (!kept.length) return undefined;
+  const head = lines.slice(0, lines.findIndex((l) => /^\s+at /.test(l)));
+  return [...head, ...kept.slice(0, MAX_STACK_LINES)].join("\n").slice(0, 16 * 1024);
 }
 
 /** A result frame larger than this is dropped: the run fails with a clear message. */
