@@ -19,6 +19,7 @@ import { requireRunId } from "./status.ts";
 import { getRunOrThrow, waitForRun } from "../runs/watch.ts";
 import { parseSeconds } from "./wait.ts";
 import { render as renderRun } from "./run.ts";
+import { writeCancelGrace } from "../runs/cancel_grace.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const runId = requireRunId(input.args[0]!);
@@ -43,6 +44,8 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     // Recorded first: a runner that dies of the signal before it can record anything (it
     // was still starting) is then `cancelled`, not `lost`.
     store.requestCancel(runId, nowIso());
+    // The runner reads this when the SIGTERM arrives: the group gets `--grace`, not the default.
+    if (grace !== undefined) writeCancelGrace(cfg.logs_dir, runId, graceMs);
     const runnerAlive = isAlive(r.runner_pid, r.runner_start);
     if (runnerAlive) {
       try {

@@ -36,6 +36,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     return { exitCode: 0, data: receipt };
   }
   const store = openStore(cfg);
+  let interrupts: ReturnType<typeof onInterrupt> | undefined;
   try {
     const prepared = await prepareRun({
       cfg,
@@ -58,8 +59,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       );
     }
     const live = input.ui.json ? undefined : await liveLine(input.ui, task.name);
+    interrupts = onInterrupt(task.name, Number(prepared.section.kill_grace_seconds ?? 5));
     const row = await performRun(prepared, {
       signal: input.signal,
+      killNow: interrupts.killNow,
       ...(input.ui.verbose > 0
         ? { onOutput: (b: Uint8Array) => Deno.stderr.writeSync(b) }
         : live
@@ -70,8 +73,54 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     live?.stop();
     return { exitCode: exitCodeForStatus(row.status), data: runJson(row) };
   } finally {
+    interrupts?.dispose();
     store.close();
   }
+}
+
+/**
+ * Ctrl-C in a foreground run: the first says at once on stderr that the task is being stopped
+ * (the CLI's signal handler cancels the run: SIGTERM, SIGKILL after the grace); the second
+ * kills the task's process group immediately.
+ */
+function onInterrupt(task: string, graceSeconds: number) {
+  const killNow = new AbortController();
+  const enc = new TextEncoder();
+  const say = (s: string) => {
+    try {
+      Deno.stderr.writeSync(enc.encode(`${Deno.stderr.isTerminal() ? "\r\x1b[2K" : ""}${s}\n`));
+    } catch {
+      // stderr closed
+    }
+  };
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) {
+      say(
+        `[docket] stopping ${esc(task)}: SIGTERM now, SIGKILL after ${graceSeconds} s ` +
+          "(press Ctrl-C again to kill it now)",
+      );
+    } else if (!killNow.signal.aborted) {
+      say(`[docket] killing ${esc(task)} now`);
+      killNow.abort();
+    }
+  };
+  try {
+    Deno.addSignalListener("SIGINT", handler);
+  } catch {
+    // no signals here
+  }
+  return {
+    killNow: killNow.signal,
+    dispose: () => {
+      try {
+        Deno.removeSignalListener("SIGINT", handler);
+      } catch {
+        // never added
+      }
+    },
+  };
 }
 
 /** Why a hook or notification failed, in one line (its own message, else its exit). */

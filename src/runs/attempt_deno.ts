@@ -3,9 +3,15 @@ import { fromFileUrl, join, toFileUrl } from "../core/path.ts";
 import { taskOwnConfig } from "../config/types.ts";
 import type { Auditor } from "../sandbox/audit.ts";
 import { childEnv, deriveSandbox } from "../sandbox/permissions.ts";
-import { classifyDenial, MAX_RESULT_FRAME, type ResultFrame } from "../sandbox/protocol.ts";
+import {
+  classifyDenial,
+  HARNESS_GRACE_FILE,
+  MAX_RESULT_FRAME,
+  type ResultFrame,
+} from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import type { EventSink } from "./events.ts";
+import { readCancelGrace } from "./cancel_grace.ts";
 import type { PerformOptions, Prepared } from "./execute.ts";
 import {
   type AttemptOutcome,
@@ -77,6 +83,10 @@ export async function attemptDeno(
       log: writeLog,
       nonce,
       signal: po.signal,
+      cancelGraceMs: () => readCancelGrace(p.cfg.logs_dir, p.runId),
+      // The harness ends itself just before the SIGKILL: it reads the grace from here.
+      onCancel: (ms) => Deno.writeTextFileSync(join(scratch, HARNESS_GRACE_FILE), String(ms)),
+      ...(po.killNow ? { killNow: po.killNow } : {}),
       onStart: (pid) => recordTask(p, pid),
       onStderr: (b) => stderr.push(b),
       onFrame: (kind, json) => {

@@ -18,6 +18,7 @@ import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
 import { configSecrets } from "../core/secrets.ts";
 import { storedOverrides } from "./overrides.ts";
+import { removeCancelGrace } from "./cancel_grace.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { assertOverridable } from "./overrides.ts";
 import { EventSink } from "./events.ts";
@@ -153,6 +154,8 @@ export interface PerformOptions {
   /** Called with every chunk of task output (for -v echo and live lines). */
   onOutput?: (bytes: Uint8Array) => void;
   onEvent?: (type: string) => void;
+  /** Aborted to kill the task's group at once (a second Ctrl-C). */
+  killNow?: AbortSignal;
 }
 
 /** Runs the attempts, records the result, fires hooks; returns the final row. */
@@ -283,6 +286,7 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
     duration_ms: Date.now() - started,
     attempts: Math.min(attempt, retry + 1),
   });
+  removeCancelGrace(p.cfg.logs_dir, p.runId);
   const row = p.store.getRun(p.runId)!;
   const { fireHooks } = await lazy<typeof import("./finalize.ts")>(
     "./finalize.ts",

@@ -9,6 +9,7 @@ import {
   errorFromThrown,
   type EventFrame,
   framePrefix,
+  HARNESS_GRACE_FILE,
   type ResultFrame,
 } from "./protocol.ts";
 
@@ -96,7 +97,15 @@ try {
   const graceMs = typeof input.graceMs === "number" ? input.graceMs : 5000;
   Deno.addSignalListener("SIGTERM", () => {
     controller.abort(new Error("cancelled"));
-    setTimeout(() => Deno.exit(143), Math.max(0, graceMs - 250));
+    // `cancel --grace S`: the runner wrote S (ms) into the scratch dir before signalling.
+    let ms = graceMs;
+    try {
+      const asked = Number(Deno.readTextFileSync(`${input.scratchDir}/${HARNESS_GRACE_FILE}`));
+      if (Number.isFinite(asked) && asked >= 0) ms = asked;
+    } catch {
+      // no cancel grace: kill_grace_seconds
+    }
+    setTimeout(() => Deno.exit(143), Math.max(0, ms - 250));
   });
 } catch {
   // signals unsupported: the default action terminates us

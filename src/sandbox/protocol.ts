@@ -45,6 +45,9 @@ export interface EventFrame {
   data?: Record<string, unknown>;
 }
 
+/** In a Deno task's scratch dir: the grace (ms) of a `cancel --grace`, read by the harness. */
+export const HARNESS_GRACE_FILE = ".docket-cancel-grace-ms";
+
 export function framePrefix(nonce: string): string {
   return `\x1eDKT${nonce}`;
 }
