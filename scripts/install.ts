@@ -63,6 +63,30 @@ function modules(): string[] {
   return out;
 }
 
+/** The npm packages deno.json imports (`npm:name@range`, scoped names included). */
+function npmPackages(): string[] {
+  const imports = JSON.parse(Deno.readTextFileSync(join(REPO, "deno.json"))).imports ?? {};
+  const names = Object.values(imports as Record<string, string>).map((v) =>
+    /^npm:\/?((?:@[^/@]+\/)?[^/@]+)/.exec(v)?.[1]
+  ).filter((n): n is string => !!n);
+  return [...new Set(names)];
+}
+
+/** Where Deno keeps npm metadata for the registry in use. */
+function npmCacheDir(denoDir: string): string {
+  const registry = Deno.env.get("NPM_CONFIG_REGISTRY") ?? "https://registry.npmjs.org/";
+  return join(denoDir, "npm", new URL(registry).host);
+}
+
+function exists(p: string): boolean {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function onPath(bin: string): boolean {
   const real = (p: string) => {
     try {
@@ -80,16 +104,20 @@ function main(): number {
   const bin = join(root, "bin");
   const deno = stableDeno(root);
   const dir = denoDir(deno);
-  const cache = new Deno.Command(deno, {
-    // --reload=npm: run under `deno task`, the npm packages are already fetched from the
-    // lockfile without their registry metadata, which a lazy import (the MCP SDK's) then
-    // downloads at its first use (measured): fetch it all now, while there is a network.
-    args: ["cache", "--reload=npm:", "--config", join(REPO, "deno.json"), ...modules()],
-    env: { DENO_DIR: dir, DENO_NO_UPDATE_CHECK: "1" },
-    stdout: "inherit",
-    stderr: "inherit",
-  }).outputSync();
-  if (!cache.success) {
+  const cache = (extra: string[]) =>
+    new Deno.Command(deno, {
+      args: ["cache", ...extra, "--config", join(REPO, "deno.json"), ...modules()],
+      env: { DENO_DIR: dir, DENO_NO_UPDATE_CHECK: "1" },
+      stdout: "inherit",
+      stderr: "inherit",
+    }).outputSync().success;
+  let ok = cache([]);
+  // Run under `deno task`, the npm packages are fetched from the lockfile without their
+  // registry metadata, which a lazy import (the MCP SDK's) then downloads at its first use
+  // (measured): fetch the metadata that is missing now, while there is a network.
+  const missing = npmPackages().filter((p) => !exists(join(npmCacheDir(dir), p, "registry.json")));
+  if (ok && missing.length) ok = cache([`--reload=${missing.map((p) => `npm:${p}`).join(",")}`]);
+  if (!ok) {
     console.error("error: Cannot cache docket's modules (see above): nothing was installed");
     return 1;
   }
