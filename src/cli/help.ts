@@ -45,6 +45,7 @@ export function mainHelp(): string {
       `  ${o.description}`
     ),
     "",
+    "`docket help <command>` (or `docket <command> --help`) shows a command's options.",
     "Agents: start with `docket --json capabilities`.",
   ];
   return lines.join("\n");

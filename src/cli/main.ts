@@ -2,12 +2,13 @@
  * argv → command → data → JSON or human output → exit code. The only place that writes the
  * final document; `main.ts` exits with what this returns.
  */
-import { argOptions, parseArgv } from "./args.ts";
+import { argOptions, ArgsError, parseArgv } from "./args.ts";
 import { DocketError, errorToJson, exitCodeFor, suggest, toDocketError } from "../core/errors.ts";
 import { COMMANDS, findCommand, GLOBAL_OPTIONS } from "./table.ts";
 import type { CommandDef, Ui } from "./types.ts";
 import { VERSION } from "../version.ts";
 import { lazy } from "../core/lazy.ts";
+import { escLines } from "../render/escape.ts";
 
 const enc = new TextEncoder();
 const help = () => lazy<typeof import("./help.ts")>("./help.ts", import.meta.url);
@@ -105,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
           "Run `docket --help` for the list of commands, `docket --json capabilities` for agents",
       });
     }
+    if (name === "help") return await helpFor(g.rest.slice(1), ui);
     const def = findCommand(name);
     if (!def && name.startsWith("-")) {
       const guess = suggest(name, ["--json", "--verbose", "-v", "-vv", "--help", "--version"]);
@@ -147,9 +149,13 @@ function parseCommandArgs(def: CommandDef, args: string[]) {
     parsed = parseArgv(args, options);
   } catch (e) {
     const m = (e as Error).message.replace(/\. To specify a positional.*$/s, "").replace(/\.$/, "");
-    throw new DocketError("usage", `Cannot parse arguments of "docket ${def.name}": ${m}`, {
-      hint: `Run \`docket ${def.name} --help\` for its options`,
-    });
+    throw new DocketError(
+      "usage",
+      `Cannot parse arguments of "docket ${def.name}": ${m}${optionGuess(def, e)}`,
+      {
+        hint: `Run \`docket ${def.name} --help\` for its options`,
+      },
+    );
   }
   const positionals = parsed.positionals;
   const required = def.args.filter((a) => a.required).length;
@@ -169,6 +175,44 @@ function parseCommandArgs(def: CommandDef, args: string[]) {
     );
   }
   return { positionals, values: parsed.values as Record<string, string | boolean | string[]> };
+}
+
+/** `: did you mean "--dry-run"?` for an unknown option close to one the command has. */
+function optionGuess(def: CommandDef, e: unknown): string {
+  if (!(e instanceof ArgsError) || e.code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return "";
+  const raw = /'([^']+)'/.exec(e.message)?.[1];
+  if (!raw?.startsWith("--")) return ""; // one letter is too little to guess from
+  const names = [
+    ...Object.entries(def.options).flatMap((
+      [k, o],
+    ) => [`--${k}`, ...(o.short ? [`-${o.short}`] : [])]),
+    "--json",
+    "--verbose",
+    "--help",
+  ];
+  const guess = suggest(raw.split("=")[0]!, names);
+  return guess ? `: did you mean "${guess}"?` : "";
+}
+
+/** `docket help [command]`: the same text as `docket [command] --help`. */
+async function helpFor(rest: string[], ui: Ui): Promise<number> {
+  const { commandHelp, commandJson, commandsJson, mainHelp } = await help();
+  const name = rest[0];
+  if (name === undefined) {
+    out(ui.json ? json({ ok: true, commands: commandsJson() }, ui.tty) : mainHelp());
+    return 0;
+  }
+  const def = findCommand(name);
+  if (!def || def.hidden) {
+    const guess = suggest(name, COMMANDS.filter((c) => !c.hidden).map((c) => c.name));
+    throw new DocketError(
+      "usage",
+      `Unknown command "${name}"${guess ? `: did you mean "${guess}"?` : ""}`,
+      { hint: "Run `docket help` for the list of commands" },
+    );
+  }
+  out(ui.json ? json({ ok: true, command: commandJson(def) }, ui.tty) : commandHelp(def));
+  return 0;
 }
 
 async function dispatch(def: CommandDef, args: string[], ui: Ui): Promise<number> {
@@ -218,8 +262,9 @@ function reportError(e: DocketError, ui: Ui): number {
     const red = ui.color && Deno.stderr.isTerminal() ? (s: string) => `\x1b[31m${s}\x1b[0m` : (
       s: string,
     ) => s;
-    err(`${red("error")}: ${e.message}`);
-    if (e.hint) err(`  hint: ${e.hint}`);
+    // Messages quote task data (names, load errors): never raw control characters.
+    err(`${red("error")}: ${escLines(e.message)}`);
+    if (e.hint) err(`  hint: ${escLines(e.hint)}`);
   }
   if (e.kind === "internal" && ui.verbose >= 2 && e.cause instanceof Error) {
     err(e.cause.stack ?? String(e.cause));

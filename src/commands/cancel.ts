@@ -21,6 +21,7 @@ import { parseSeconds } from "./wait.ts";
 import { removeScratch } from "../runs/scratch.ts";
 import { foreignRun } from "../runs/liveness.ts";
 import { render as renderRun } from "./run.ts";
+import { writeCancelGrace } from "../runs/cancel_grace.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const runId = requireRunId(input.args[0]!);
@@ -56,6 +57,8 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     // Recorded first: a runner that dies of the signal before it can record anything (it
     // was still starting) is then `cancelled`, not `lost`.
     store.requestCancel(runId, nowIso());
+    // The runner reads this when the SIGTERM arrives: the group gets `--grace`, not the default.
+    if (grace !== undefined) writeCancelGrace(cfg.logs_dir, runId, graceMs);
     const runnerAlive = isAlive(r.runner_pid, r.runner_start);
     if (runnerAlive) {
       try {

@@ -5,6 +5,7 @@ import { listTasks } from "../registry/registry.ts";
 import { byName, taskJson } from "./common.ts";
 import { AGENT_CONTRACT_VERSION, VERSION } from "../version.ts";
 import { paint, table } from "../render/ui.ts";
+import { esc } from "../render/escape.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
@@ -46,11 +47,11 @@ export function render(data: unknown, ui: Ui): string {
     table(
       ["TASK", "NETWORK", "DESTRUCTIVE", "ENV", "DESCRIPTION"],
       d.tasks.map((t) => [
-        t.name,
-        Array.isArray(t.network) ? t.network.join(",") : String(t.network),
+        esc(t.name),
+        esc(Array.isArray(t.network) ? t.network.join(",") : String(t.network)),
         String(t.destructive),
-        t.required_env.join(",") || "-",
-        t.description,
+        esc(t.required_env.join(",") || "-"),
+        esc(t.description),
       ]),
     ),
     "",

@@ -9,6 +9,7 @@ import { fromFileUrl } from "../core/path.ts";
 import { maskTokenShapes } from "../notify/mask.ts";
 import { missingEnv } from "../runs/required_env.ts";
 import { denyPaths } from "../sandbox/home_guard.ts";
+import { ARGV_KEYS, isSecretKey, maskArgv, maskCommandString, programOf } from "../core/secrets.ts";
 
 export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
   const store = new SqliteStore(cfg.state_dir);
@@ -33,20 +34,25 @@ export function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-const SECRET_KEY = /token|secret|password|passwd|webhook_url$|api_key|apikey/i;
-
 /**
- * Masks values of secret-looking keys (tokens, webhook URLs) anywhere in a config, and
- * token-shaped text in any value (a webhook URL inside a hook command or an argv).
+ * Masks values of secret-looking keys (tokens, webhook URLs) anywhere in a config, credentials
+ * in command lines (src/core/secrets.ts decides what is one), and token-shaped text in any
+ * value (a webhook URL inside a hook command or an argv).
  */
-export function maskConfig(v: unknown, key = ""): unknown {
-  if (Array.isArray(v)) return v.map((x) => maskConfig(x, key));
+export function maskConfig(v: unknown, key = "", program = ""): unknown {
+  if (ARGV_KEYS.has(key) && Array.isArray(v)) {
+    const masked = maskArgv(v.map(String), program || String(v[0] ?? ""));
+    return v.map((x, i) => typeof x === "string" ? maskTokenShapes(masked[i]!) : x);
+  }
+  if (ARGV_KEYS.has(key) && typeof v === "string") return maskTokenShapes(maskCommandString(v));
+  if (Array.isArray(v)) return v.map((x) => maskConfig(x, key, program));
   if (v && typeof v === "object") {
+    const prog = programOf(v as Record<string, unknown>) || program;
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = maskConfig(x, k);
+    for (const [k, x] of Object.entries(v)) out[k] = maskConfig(x, k, prog);
     return out;
   }
-  if (typeof v === "string" && SECRET_KEY.test(key) && !key.endsWith("_env")) return "***";
+  if (typeof v === "string" && isSecretKey(key)) return "***";
   return typeof v === "string" ? maskTokenShapes(v) : v;
 }
 

@@ -3,6 +3,8 @@ import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { findTask } from "../registry/registry.ts";
 import { type taskJson, taskJsonFor } from "./common.ts";
 import { paint } from "../render/ui.ts";
+import { esc } from "../render/escape.ts";
+import { schemaTable, tree } from "../render/blocks.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
@@ -13,28 +15,40 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
 
 export function render(data: unknown, ui: Ui): string {
   const t = (data as { task: ReturnType<typeof taskJson> }).task;
-  const kv = (k: string, v: unknown) =>
-    `${paint(ui, "bold", (k + ":").padEnd(14))} ${typeof v === "string" ? v : JSON.stringify(v)}`;
+  const head = (k: string) => paint(ui, "bold", k + ":");
+  const kv = (k: string, v: string) => `${paint(ui, "bold", (k + ":").padEnd(14))} ${v}`;
+  const flag = (v: unknown) =>
+    Array.isArray(v) ? v.map((x) => esc(String(x))).join(", ") : esc(String(v));
   const lines = [
-    paint(ui, "bold", t.name) + (t.description ? ` — ${t.description}` : ""),
+    paint(ui, "bold", esc(t.name)) + (t.description ? ` — ${esc(t.description)}` : ""),
     "",
-    kv("source", t.source),
-    kv("schedule", t.schedule ?? "-"),
-    kv("network", t.network),
-    kv("destructive", t.destructive),
-    kv("required_env", t.required_env.join(", ") || "-"),
-    ...(t.missing_env.length ? [kv("missing env", `${t.missing_env.join(", ")} (not set)`)] : []),
+    kv("source", esc(t.source)),
+    kv("schedule", esc(t.schedule ?? "-")),
+    kv("network", flag(t.network)),
+    kv("destructive", flag(t.destructive)),
+    kv("required_env", esc(t.required_env.join(", ")) || "-"),
+    ...(t.missing_env.length
+      ? [kv("missing env", `${esc(t.missing_env.join(", "))} (not set)`)]
+      : []),
     kv("dry run", t.has_dry_run ? "task-defined" : "preview only (nothing executed)"),
-    kv("inputs", t.inputs),
-    kv("outputs", t.outputs),
-    kv("config", t.config),
+    "",
+    head("Config"),
+    ...tree(t.config),
+    "",
+    head("Schema"),
+    ...schemaTable(t.schema),
+  ];
+  if (Object.keys(t.inputs ?? {}).length) lines.push("", head("Inputs"), ...tree(t.inputs));
+  if (Object.keys(t.outputs ?? {}).length) lines.push("", head("Outputs"), ...tree(t.outputs));
+  lines.push(
     "",
     paint(ui, "bold", "Sandbox"),
-    kv("deno flags", t.deno_flags.join(" ") || "(not a Deno task)"),
-    kv("enforced by", t.permissions.enforced_by),
-    ...t.permissions.notes.map((n) => `  note: ${n}`),
-  ];
-  for (const w of t.config_warnings) lines.push(paint(ui, "yellow", `warning: ${w}`));
-  if (t.load_error) lines.push("", paint(ui, "red", `load error: ${t.load_error.message}`));
+    kv("deno flags", esc(t.deno_flags.join(" ")) || "(not a Deno task)"),
+    head("enforced by"),
+    ...tree(t.permissions.enforced_by),
+    ...t.permissions.notes.map((n) => `  note: ${esc(n)}`),
+  );
+  for (const w of t.config_warnings) lines.push(paint(ui, "yellow", `warning: ${esc(w)}`));
+  if (t.load_error) lines.push("", paint(ui, "red", `load error: ${esc(t.load_error.message)}`));
   return lines.join("\n");
 }

@@ -2,6 +2,7 @@
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { paint, table } from "../render/ui.ts";
+import { esc } from "../render/escape.ts";
 
 export interface Check {
   name: string;
@@ -30,9 +31,9 @@ export function render(data: unknown, ui: Ui): string {
     checks.map((
       c,
     ) => [
-      c.name,
+      esc(c.name),
       mark(c.status),
-      c.message + (c.hint && c.status !== "ok" ? ` (hint: ${c.hint})` : ""),
+      esc(c.message + (c.hint && c.status !== "ok" ? ` (hint: ${c.hint})` : "")),
     ]),
   );
 }

@@ -8,6 +8,7 @@ import { getRunOrThrow } from "../runs/watch.ts";
 import { followRun } from "../runs/follow.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 import { table } from "../render/ui.ts";
+import { esc } from "../render/escape.ts";
 
 const PAGE = 1000;
 
@@ -52,8 +53,24 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   }
 }
 
+const HEADERS = ["#", "TIME", "TYPE", "EVENT"];
+
+function cells(e: EventRow): string[] {
+  return [String(e.event_index), esc(e.timestamp), esc(e.event_type), esc(JSON.stringify(e.event))];
+}
+
+/**
+ * `--follow` prints the columns of `events` as events arrive: the table cannot know later
+ * rows' widths, so the first columns get fixed widths (index 5, an ISO time 24, type 16).
+ */
+const FOLLOW_WIDTHS = [5, 24, 16];
 function line(e: EventRow): string {
-  return `${e.event_index}\t${e.timestamp}\t${e.event_type}\t${JSON.stringify(e.event)}\n`;
+  return cells(e).map((c, i) => i < FOLLOW_WIDTHS.length ? c.padEnd(FOLLOW_WIDTHS[i]!) : c)
+    .join("  ").trimEnd() + "\n";
+}
+function headerLine(): string {
+  return HEADERS.map((c, i) => i < FOLLOW_WIDTHS.length ? c.padEnd(FOLLOW_WIDTHS[i]!) : c)
+    .join("  ") + "\n";
 }
 
 function follow(
@@ -63,10 +80,16 @@ function follow(
   input: CommandInput,
 ): AsyncGenerator<StreamItem> {
   let next = from;
+  let header = !input.ui.json;
   return followRun(store, runId, input.signal, () => {
     const batch = store.listEvents(runId, next, PAGE);
     next += batch.length;
-    return batch.map((e) => ({ json: e, text: line(e) }));
+    const items = batch.map((e) => ({ json: e, text: line(e) }));
+    if (header && items.length) {
+      header = false;
+      items[0]!.text = headerLine() + items[0]!.text;
+    }
+    return items;
   }, (r, code) => ({
     json: { type: "end", run_id: runId, status: r.status, exit_code: code, events: next },
     text: "",
@@ -76,10 +99,5 @@ function follow(
 export function render(data: unknown, _ui: Ui): string {
   const d = data as { events: EventRow[]; total: number };
   if (!d.events.length) return "No events.";
-  return table(
-    ["#", "TIME", "TYPE", "EVENT"],
-    d.events.map((
-      e,
-    ) => [String(e.event_index), e.timestamp, e.event_type, JSON.stringify(e.event)]),
-  );
+  return table(HEADERS, d.events.map(cells));
 }

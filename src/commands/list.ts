@@ -3,6 +3,7 @@ import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { listTasks } from "../registry/registry.ts";
 import { byName, lastRunJson, openStore } from "./common.ts";
 import { paint, statusText, table, when } from "../render/ui.ts";
+import { esc } from "../render/escape.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
@@ -43,12 +44,12 @@ export function render(data: unknown, ui: Ui): string {
   return table(
     ["TASK", "SOURCE", "SCHEDULE", "LAST RUN", "STATUS", "DESCRIPTION"],
     rows.map((t) => [
-      t.name,
-      t.source,
-      t.schedule ?? "-",
+      esc(t.name),
+      esc(t.source),
+      esc(t.schedule ?? "-"),
       when(ui, t.last_run?.finished_at),
       t.load_error ? paint(ui, "red", "load error") : statusText(ui, t.last_run?.status),
-      t.load_error ? t.load_error.message : t.description,
+      esc(t.load_error ? t.load_error.message : t.description),
     ]),
   );
 }

@@ -1,5 +1,6 @@
 /** `docket logs <run_id> [--follow] [--tail N]`: the run's captured output. */
-import type { CommandInput, CommandOutput, StreamItem } from "../cli/types.ts";
+import type { CommandInput, CommandOutput, StreamItem, Ui } from "../cli/types.ts";
+import { escLines } from "../render/escape.ts";
 import { DocketError } from "../core/errors.ts";
 import { openStore } from "./common.ts";
 import { requireRunId } from "./status.ts";
@@ -62,7 +63,7 @@ function follow(
     if (!chunk.length) return [];
     offset += chunk.length;
     const text = dec.decode(chunk, { stream: true });
-    return [{ json: { type: "output", run_id: runId, text }, text }];
+    return [{ json: { type: "output", run_id: runId, text }, text: forTerminal(text, input.ui) }];
   }, (r, code) => {
     if (!input.ui.json) {
       Deno.stderr.writeSync(new TextEncoder().encode(`[docket] run ${runId} ${r.status}\n`));
@@ -71,7 +72,16 @@ function follow(
   });
 }
 
-export function render(data: unknown): string {
+/**
+ * The log is the task's own bytes: piped (`docket logs ID > file`, `| grep`) they pass as they
+ * are; on a terminal, control characters are escaped so the task cannot drive it.
+ */
+function forTerminal(text: string, ui: Ui): string {
+  return ui.tty ? escLines(text) : text;
+}
+
+export function render(data: unknown, ui: Ui): string {
   const d = data as { content: string; truncated: boolean; log_path: string };
-  return (d.truncated ? `[docket] showing the last 1 MiB of ${d.log_path}\n` : "") + d.content;
+  return (d.truncated ? `[docket] showing the last 1 MiB of ${escLines(d.log_path)}\n` : "") +
+    forTerminal(d.content, ui);
 }

@@ -9,6 +9,7 @@ import { basename } from "../core/path.ts";
 import { cutoffFor, type PruneCandidate, type RetentionLimits } from "../core/retention.ts";
 import { openStore } from "./common.ts";
 import { SqliteRetention } from "../store/sqlite_retention.ts";
+import { esc } from "../render/escape.ts";
 import { table } from "../render/ui.ts";
 
 /** At most this many pruned runs are listed in the output (the counts cover all). */
@@ -122,10 +123,10 @@ export function render(data: unknown, _ui: Ui): string {
     lines.push(
       table(
         ["RUN ID", "TASK", "STATUS", "FINISHED", "REASON"],
-        d.runs.map((r) => [r.run_id, r.task, r.status, r.finished_at ?? "-", r.reason]),
+        d.runs.map((r) => [r.run_id, esc(r.task), r.status, r.finished_at ?? "-", esc(r.reason)]),
       ),
     );
   }
-  for (const e of d.log_errors) lines.push(`warning: cannot remove log ${e}`);
+  for (const e of d.log_errors) lines.push(`warning: cannot remove log ${esc(e)}`);
   return lines.join("\n");
 }

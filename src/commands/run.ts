@@ -10,6 +10,8 @@ import { parseSetArgs } from "../runs/overrides.ts";
 import { performRun, prepareRun } from "../runs/execute.ts";
 import { configSha256 as configSha256Now } from "../runs/admission.ts";
 import { duration, paint, statusText } from "../render/ui.ts";
+import { esc } from "../render/escape.ts";
+import { auditLines } from "../render/audit.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   // Before the config is loaded: an edit after this point is a change the runner refuses.
@@ -43,6 +45,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     return { exitCode: 0, data: receipt };
   }
   const store = openStore(cfg);
+  let interrupts: ReturnType<typeof onInterrupt> | undefined;
   try {
     const prepared = await prepareRun({
       cfg,
@@ -66,8 +69,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       );
     }
     const live = input.ui.json ? undefined : await liveLine(input.ui, task.name);
+    interrupts = onInterrupt(task.name, Number(prepared.section.kill_grace_seconds ?? 5));
     const row = await performRun(prepared, {
       signal: input.signal,
+      killNow: interrupts.killNow,
       ...(input.ui.verbose > 0
         ? { onOutput: (b: Uint8Array) => Deno.stderr.writeSync(b) }
         : live
@@ -79,6 +84,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     const denied = deniedExit !== undefined && row.error?.kind === "permission_denied";
     return { exitCode: denied ? deniedExit : exitCodeForStatus(row.status), data: runJson(row) };
   } finally {
+    interrupts?.dispose();
     store.close();
   }
 }
@@ -96,6 +102,60 @@ function deniedExitCode(v: unknown): number | undefined {
     });
   }
   return n;
+}
+
+/**
+ * Ctrl-C in a foreground run: the first says at once on stderr that the task is being stopped
+ * (the CLI's signal handler cancels the run: SIGTERM, SIGKILL after the grace); the second
+ * kills the task's process group immediately.
+ */
+function onInterrupt(task: string, graceSeconds: number) {
+  const killNow = new AbortController();
+  const enc = new TextEncoder();
+  const say = (s: string) => {
+    try {
+      Deno.stderr.writeSync(enc.encode(`${Deno.stderr.isTerminal() ? "\r\x1b[2K" : ""}${s}\n`));
+    } catch {
+      // stderr closed
+    }
+  };
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) {
+      say(
+        `[docket] stopping ${esc(task)}: SIGTERM now, SIGKILL after ${graceSeconds} s ` +
+          "(press Ctrl-C again to kill it now)",
+      );
+    } else if (!killNow.signal.aborted) {
+      say(`[docket] killing ${esc(task)} now`);
+      killNow.abort();
+    }
+  };
+  try {
+    Deno.addSignalListener("SIGINT", handler);
+  } catch {
+    // no signals here
+  }
+  return {
+    killNow: killNow.signal,
+    dispose: () => {
+      try {
+        Deno.removeSignalListener("SIGINT", handler);
+      } catch {
+        // never added
+      }
+    },
+  };
+}
+
+/** Why a hook or notification failed, in one line (its own message, else its exit). */
+function hookReason(h: { [k: string]: unknown }): string {
+  if (typeof h.error === "string" && h.error) return h.error;
+  if (h.timed_out === true) return "timed out";
+  if (typeof h.http_status === "number") return `HTTP ${h.http_status}`;
+  if (typeof h.exit_code === "number") return `exit code ${h.exit_code}`;
+  return "";
 }
 
 async function liveLine(ui: Ui, task: string) {
@@ -117,24 +177,36 @@ export function render(data: unknown, ui: Ui): string {
   if ((data as { status?: string }).status === "running" && "wait_command" in (data as object)) {
     const d = data as Record<string, string>;
     return [
-      `${paint(ui, "blue", "started")} ${d.task} in the background`,
-      `  run id:  ${d.run_id}`,
-      `  log:     ${d.log_path}`,
-      `  wait:    ${String(d.wait_command).replace("--json ", "")}`,
-      `  follow:  ${d.logs_command} --follow`,
+      `${paint(ui, "blue", "started")} ${esc(d.task)} in the background`,
+      `  run id:  ${esc(d.run_id)}`,
+      `  log:     ${esc(d.log_path)}`,
+      `  wait:    ${esc(String(d.wait_command).replace("--json ", ""))}`,
+      `  follow:  ${esc(d.logs_command)} --follow`,
     ].join("\n");
   }
   const lines = [
-    `${statusText(ui, r.status)} ${r.task} in ${duration(r.duration_ms)} — ${r.summary}`,
-    `  run id:  ${r.run_id}${r.attempts > 1 ? `  (attempts: ${r.attempts})` : ""}`,
+    `${statusText(ui, r.status)} ${esc(r.task)} in ${duration(r.duration_ms)} — ${esc(r.summary)}`,
+    `  run id:  ${esc(r.run_id)}${r.attempts > 1 ? `  (attempts: ${r.attempts})` : ""}`,
   ];
   if (r.error) {
-    lines.push(`  error:   ${r.error.kind}: ${r.error.message}`);
-    if (r.error.hint) lines.push(`  hint:    ${r.error.hint}`);
+    lines.push(`  error:   ${esc(r.error.kind)}: ${esc(r.error.message)}`);
+    if (r.error.hint) lines.push(`  hint:    ${esc(r.error.hint)}`);
+    const stack = (r.error.details as { stack?: unknown } | undefined)?.stack;
+    if (typeof stack === "string" && stack) {
+      const frames = stack.split("\n").filter((l) => /^\s+at /.test(l)).slice(0, 12);
+      lines.push(...frames.map((l) => `    ${esc(l.trim())}`));
+    }
   }
-  if (r.log_path) lines.push(`  log:     ${r.log_path}`);
+  if (r.log_path) lines.push(`  log:     ${esc(r.log_path)}`);
   for (const h of r.hooks) {
-    lines.push(`  hook:    ${h.name} ${h.ok ? "ok" : paint(ui, "red", "failed")}`);
+    const why = h.ok ? "" : hookReason(h);
+    lines.push(
+      `  hook:    ${esc(h.name)} ${h.ok ? "ok" : paint(ui, "red", "failed")}${
+        why ? ` — ${esc(why)}` : ""
+      }`,
+    );
   }
+  const audit = (r.details as { audit?: unknown } | null)?.audit;
+  if (audit && typeof audit === "object") lines.push(...auditLines(audit));
   return lines.join("\n");
 }

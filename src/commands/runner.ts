@@ -34,6 +34,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       });
       return { exitCode: 1, data: undefined };
     }
+    const secret = await secretOverridesFromStdin();
     const me = selfIdentity();
     store.setRunner(runId, { runner_pid: me.pid, runner_start: me.start });
     store.transfer(row.task_name, runId, me.pid, me.start);
@@ -42,11 +43,13 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       // unchanged, the same grants), and it runs with the admitted grants.
       const task = assertAdmitted(row.admission, await findTask(cfg, row.task_name), configHash);
       // The task may have changed since the launcher checked: the overrides are checked again.
-      assertOverridable(task, row.overrides);
+      const overrides = { ...row.overrides, ...secret };
+      assertOverridable(task, overrides);
       const done = await performRun(
         resumePrepared({ cfg, task, store, audit: input.opts.audit === true }, {
           ...row,
           admission: row.admission!,
+          overrides,
         }),
         {
           signal: input.signal,
@@ -70,4 +73,22 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   } finally {
     store.close();
   }
+}
+
+/** The launcher writes the overrides it kept out of the state DB (secrets) as one JSON object. */
+async function secretOverridesFromStdin(): Promise<Record<string, unknown>> {
+  if (Deno.stdin.isTerminal()) return {};
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(64 * 1024);
+  let size = 0;
+  for (let n; (n = await Deno.stdin.read(buf)) !== null && size < 16 << 20;) {
+    chunks.push(buf.slice(0, n));
+    size += n;
+  }
+  const dec = new TextDecoder();
+  const text = chunks.map((c, i) => dec.decode(c, { stream: i < chunks.length - 1 })).join("")
+    .trim();
+  if (!text) return {};
+  const v = JSON.parse(text);
+  return v && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : {};
 }

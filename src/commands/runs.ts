@@ -3,7 +3,8 @@ import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { lazy } from "../core/lazy.ts";
 import { openReader, runJson } from "./common.ts";
-import { duration, statusText, table, when } from "../render/ui.ts";
+import { columns, duration, fit, statusText, table, when, width } from "../render/ui.ts";
+import { esc } from "../render/escape.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const raw = input.opts.limit as string | undefined;
@@ -35,15 +36,17 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
 export function render(data: unknown, ui: Ui): string {
   const runs = (data as { runs: ReturnType<typeof runJson>[] }).runs;
   if (!runs.length) return "No runs yet.";
-  return table(
-    ["RUN ID", "TASK", "STATUS", "STARTED", "DURATION", "SUMMARY"],
-    runs.map((r) => [
-      r.run_id,
-      r.task,
-      statusText(ui, r.status),
-      when(ui, r.started_at),
-      duration(r.duration_ms),
-      r.summary.slice(0, 80),
-    ]),
-  );
+  const rows = runs.map((r) => [
+    esc(r.run_id),
+    esc(r.task),
+    statusText(ui, r.status),
+    when(ui, r.started_at),
+    duration(r.duration_ms),
+  ]);
+  const headers = ["RUN ID", "TASK", "STATUS", "STARTED", "DURATION", "SUMMARY"];
+  // The summary gets what the other columns leave of the terminal (at least 20 characters).
+  const used = table(headers.slice(0, -1), rows).split("\n")
+    .reduce((n, l) => Math.max(n, width(l)), 0);
+  const room = Math.max(20, columns(ui) - used - 2);
+  return table(headers, rows.map((row, i) => [...row, fit(esc(runs[i]!.summary), room)]));
 }

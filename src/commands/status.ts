@@ -5,6 +5,7 @@ import { isRunId } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
 import { lastRunJson, openReader, runJson } from "./common.ts";
 import { duration, statusText, table, when } from "../render/ui.ts";
+import { esc } from "../render/escape.ts";
 
 export function requireRunId(id: string): string {
   if (!isRunId(id)) {
@@ -80,23 +81,23 @@ export function render(data: unknown, ui: Ui): string {
   if (d.run) {
     const r = d.run;
     const lines = [
-      `${r.run_id}  ${r.task}  ${statusText(ui, r.status)}  ${duration(r.duration_ms)}`,
+      `${esc(r.run_id)}  ${esc(r.task)}  ${statusText(ui, r.status)}  ${duration(r.duration_ms)}`,
       `  started:  ${when(ui, r.started_at)}`,
-      `  summary:  ${r.summary || "-"}`,
+      `  summary:  ${esc(r.summary) || "-"}`,
     ];
-    if (r.error) lines.push(`  error:    ${r.error.kind}: ${r.error.message}`);
-    if (r.log_path) lines.push(`  log:      ${r.log_path}`);
+    if (r.error) lines.push(`  error:    ${esc(r.error.kind)}: ${esc(r.error.message)}`);
+    if (r.log_path) lines.push(`  log:      ${esc(r.log_path)}`);
     return lines.join("\n");
   }
   const rows = d.tasks ?? [{ name: d.task!, last_run: d.last_run ?? null }];
   return table(
     ["TASK", "STATUS", "WHEN", "DURATION", "SUMMARY"],
     rows.map((t) => [
-      t.name,
+      esc(t.name),
       statusText(ui, t.last_run?.status),
       when(ui, t.last_run?.finished_at ?? t.last_run?.started_at),
       duration(t.last_run?.duration_ms),
-      t.last_run?.summary ?? "",
+      esc(t.last_run?.summary),
     ]),
   );
 }

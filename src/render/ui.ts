@@ -16,8 +16,30 @@ export function paint(ui: Ui, color: keyof typeof CODES, s: string): string {
 
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
-function width(s: string): number {
+/** Characters a cell takes on screen (colour codes take none). */
+export function width(s: string): number {
   return [...s.replace(ANSI, "")].length;
+}
+
+/** Cuts `s` to at most `n` characters, marking a cut with `…`. */
+export function fit(s: string, n: number): string {
+  const chars = [...s];
+  if (chars.length <= n) return s;
+  return chars.slice(0, Math.max(0, n - 1)).join("") + "…";
+}
+
+/** The terminal's width on a TTY; `COLUMNS` or 120 when piped. */
+export function columns(ui: Ui): number {
+  if (ui.tty) {
+    try {
+      const c = Deno.consoleSize().columns;
+      if (c > 0) return c;
+    } catch {
+      // not a console after all
+    }
+  }
+  const env = Number(Deno.env.get("COLUMNS"));
+  return Number.isInteger(env) && env > 0 ? env : 120;
 }
 
 export function table(headers: string[], rows: string[][]): string {

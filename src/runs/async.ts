@@ -11,6 +11,7 @@ import { processStart } from "../core/proc.ts";
 import { DocketError } from "../core/errors.ts";
 import { openStore } from "../commands/common.ts";
 import { prepareRun } from "./execute.ts";
+import { secretOverrides } from "./overrides.ts";
 
 const MAIN = fromFileUrl(new URL("../../main.ts", import.meta.url));
 
@@ -55,11 +56,15 @@ export async function startAsync(o: {
           p.runId,
           ...(o.audit ? ["--audit"] : []),
         ],
-        stdin: "null",
+        // Overrides of secret-looking keys are not in the state DB: they come on stdin.
+        stdin: "piped",
         stdout: "null",
         stderr: "null",
         detached: true,
       }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(JSON.stringify(secretOverrides(o.overrides))));
+      await w.close();
     } catch (err) {
       store.finishRun(p.runId, {
         status: "failed",

@@ -11,6 +11,7 @@ import {
   parseJsonlLine,
 } from "./command_task.ts";
 import type { EventSink } from "./events.ts";
+import { readCancelGrace } from "./cancel_grace.ts";
 import type { PerformOptions, Prepared } from "./execute.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import {
@@ -78,6 +79,8 @@ export async function attemptCommand(
     ...limits(p.section),
     log: writeLog,
     signal: po.signal,
+    cancelGraceMs: () => readCancelGrace(p.cfg.logs_dir, p.runId),
+    ...(po.killNow ? { killNow: po.killNow } : {}),
     onStart: (pid) => recordTask(p, pid),
     onStderr: (b) => stderrTail.push(b),
     onStdout: (b) => {

@@ -7,11 +7,13 @@ import { denyPaths } from "../sandbox/home_guard.ts";
 import {
   classifyDenial,
   HARNESS_DEADLINE_EXIT,
+  HARNESS_GRACE_FILE,
   MAX_RESULT_FRAME,
   type ResultFrame,
 } from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import type { EventSink } from "./events.ts";
+import { readCancelGrace } from "./cancel_grace.ts";
 import type { PerformOptions, Prepared } from "./execute.ts";
 import {
   type AttemptOutcome,
@@ -92,6 +94,10 @@ export async function attemptDeno(
       log: writeLog,
       nonce,
       signal: po.signal,
+      cancelGraceMs: () => readCancelGrace(p.cfg.logs_dir, p.runId),
+      // The harness ends itself just before the SIGKILL: it reads the grace from here.
+      onCancel: (ms) => Deno.writeTextFileSync(join(scratch, HARNESS_GRACE_FILE), String(ms)),
+      ...(po.killNow ? { killNow: po.killNow } : {}),
       onStart: (pid) => recordTask(p, pid),
       onStderr: (b) => stderr.push(b),
       onFrame: (kind, json) => {
@@ -179,6 +185,9 @@ export function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): 
       : "task_failed";
     const o = failed(r.summary, kind, r.details ?? {});
     if (r.error.issues) o.error!.details = { issues: r.error.issues };
+    if (typeof r.error.stack === "string") {
+      o.error!.details = { ...o.error!.details, stack: r.error.stack };
+    }
     o.retryable = kind === "task_failed";
     return o;
   }

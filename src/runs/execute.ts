@@ -17,6 +17,9 @@ import type { SqliteStore } from "../store/sqlite_store.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import { assertNoDocketPaths } from "../sandbox/home_guard.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
+import { configSecrets } from "../core/secrets.ts";
+import { storedOverrides } from "./overrides.ts";
+import { removeCancelGrace } from "./cancel_grace.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { assertOverridable } from "./overrides.ts";
 import { assertRequiredEnv } from "./required_env.ts";
@@ -142,7 +145,8 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     task_start: null,
     cancel_requested_at: null,
     log_path: logPath,
-    overrides: o.overrides,
+    // Secret-looking values stay out of the state DB (the async runner gets them on stdin).
+    overrides: storedOverrides(o.overrides),
     hooks: [],
     admission,
   });
@@ -174,6 +178,8 @@ export interface PerformOptions {
   /** Called with every chunk of task output (for -v echo and live lines). */
   onOutput?: (bytes: Uint8Array) => void;
   onEvent?: (type: string) => void;
+  /** Aborted to kill the task's group at once (a second Ctrl-C). */
+  killNow?: AbortSignal;
 }
 
 /**
@@ -336,7 +342,8 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
     const imports = await audit.importGraph(modulePath);
     o.details = {
       ...o.details,
-      audit: auditor.report({ grants: p.task.grants, modulePath, imports }),
+      // The audit lists what the task touched: a path or host may contain a secret's value.
+      audit: maskDeep(auditor.report({ grants: p.task.grants, modulePath, imports }), secrets),
     };
   }
   const status = o.status;
@@ -350,6 +357,7 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
     duration_ms: Date.now() - started,
     attempts: Math.min(attempt, retry + 1),
   };
+  removeCancelGrace(p.cfg.logs_dir, p.runId);
   const { recordAndFire } = await lazy<typeof import("./finalize.ts")>(
     "./finalize.ts",
     import.meta.url,
@@ -357,10 +365,17 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
   return await recordAndFire(p, finish);
 }
 
-/** Values of the task's declared variables (required_env), masked as `***` in what it records. */
+/**
+ * The values masked as `***` in everything a run records (log, events, result, hook output):
+ * the task's declared variables (required_env) and the secrets of its effective config, the
+ * same ones `capabilities` masks (src/core/secrets.ts): literal `env:` values of secret-looking
+ * names, `--set` values of secret-looking keys, credentials in its command line.
+ */
 export function taskSecrets(p: Prepared): string[] {
-  return (p.task.grants.required_env ?? []).map((k) => Deno.env.get(k) ?? "")
-    .filter((v) => v.length >= 4);
+  return [
+    ...(p.task.grants.required_env ?? []).map((k) => Deno.env.get(k) ?? ""),
+    ...configSecrets(p.section),
+  ].filter((v) => v.length >= 4);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** `--set key=value`: per-run overrides of a task's own config, never of its grants. */
 import { DocketError } from "../core/errors.ts";
 import { COMMAND_KEYS, SHARED_KEYS } from "../config/types.ts";
+import { isSecretKey, MASK } from "../core/secrets.ts";
 
 /** Shared keys an agent may change for one run; everything that shapes the sandbox is locked. */
 const SETTABLE_SHARED = new Set([
@@ -77,4 +78,14 @@ export function parseSetArgs(pairs: string[]): Record<string, unknown> {
     out[key] = value;
   }
   return out;
+}
+
+/** Overrides as the state DB keeps them: values of secret-looking keys replaced by `***`. */
+export function storedOverrides(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, isSecretKey(k) ? MASK : v]));
+}
+
+/** The overrides `storedOverrides` masks: handed to the async runner on its stdin instead. */
+export function secretOverrides(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => isSecretKey(k)));
 }

@@ -10,6 +10,7 @@ import {
   type EventFrame,
   framePrefix,
   HARNESS_DEADLINE_EXIT,
+  HARNESS_GRACE_FILE,
   type ResultFrame,
 } from "./protocol.ts";
 
@@ -44,6 +45,14 @@ function finish(result: ResultFrame, code: number): never {
 
 function failWith(err: unknown): never {
   const error = errorFromThrown(err);
+  // The log gets the stack too (stderr is captured there), for the author reading it later.
+  if (error.stack) {
+    try {
+      Deno.stderr.writeSync(enc.encode(`Task threw: ${error.stack}\n`));
+    } catch {
+      // stderr closed: the result frame still carries it
+    }
+  }
   const summary = error.kind === "permission_denied"
     ? `Permission denied: ${error.permission}${error.target ? ` "${error.target}"` : ""}`
     : `Task threw: ${error.message}`;
@@ -89,7 +98,15 @@ try {
   const graceMs = typeof input.graceMs === "number" ? input.graceMs : 5000;
   Deno.addSignalListener("SIGTERM", () => {
     controller.abort(new Error("cancelled"));
-    setTimeout(() => Deno.exit(143), Math.max(0, graceMs - 250));
+    // `cancel --grace S`: the runner wrote S (ms) into the scratch dir before signalling.
+    let ms = graceMs;
+    try {
+      const asked = Number(Deno.readTextFileSync(`${input.scratchDir}/${HARNESS_GRACE_FILE}`));
+      if (Number.isFinite(asked) && asked >= 0) ms = asked;
+    } catch {
+      // no cancel grace: kill_grace_seconds
+    }
+    setTimeout(() => Deno.exit(143), Math.max(0, ms - 250));
   });
 } catch {
   // signals unsupported: the default action terminates us

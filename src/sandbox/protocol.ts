@@ -44,6 +44,8 @@ export interface ChildError {
   permission?: string;
   target?: string;
   issues?: unknown[];
+  /** The thrown error's stack (the task's frames, file:line:column), harness frames trimmed. */
+  stack?: string;
 }
 
 export interface ResultFrame {
@@ -58,6 +60,9 @@ export interface EventFrame {
   ts: string;
   data?: Record<string, unknown>;
 }
+
+/** In a Deno task's scratch dir: the grace (ms) of a `cancel --grace`, read by the harness. */
+export const HARNESS_GRACE_FILE = ".docket-cancel-grace-ms";
 
 export function framePrefix(nonce: string): string {
   return `\x1eDKT${nonce}`;
@@ -98,7 +103,24 @@ export function errorFromThrown(err: unknown): ChildError {
     if (denial.target !== undefined) e.target = denial.target;
     return e;
   }
-  return { kind: "task_failed", message };
+  const stack = taskStack(err);
+  return stack ? { kind: "task_failed", message, stack } : { kind: "task_failed", message };
+}
+
+const MAX_STACK_LINES = 40;
+
+/**
+ * The stack of a thrown Error without docket's own frames (the harness that called the task,
+ * Deno's internals): what the task's author needs is where in their code it threw.
+ */
+export function taskStack(err: unknown): string | undefined {
+  if (!(err instanceof Error) || typeof err.stack !== "string") return undefined;
+  const lines = err.stack.split("\n");
+  const frames = lines.filter((l) => /^\s+at /.test(l));
+  const kept = frames.filter((l) => !/\/sandbox\/harness\.ts:|\bext:|node:internal/.test(l));
+  if (!kept.length) return undefined;
+  const head = lines.slice(0, lines.findIndex((l) => /^\s+at /.test(l)));
+  return [...head, ...kept.slice(0, MAX_STACK_LINES)].join("\n").slice(0, 16 * 1024);
 }
 
 /** A result frame larger than this is dropped: the run fails with a clear message. */

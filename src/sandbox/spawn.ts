@@ -3,7 +3,7 @@
  * streams its output to the run's log, demuxes protocol frames, enforces the hard and the idle
  * timeout (idle = no output bytes), and kills the whole group on timeout or cancel.
  */
-import { killGroup } from "../core/proc.ts";
+import { killGroup, signalGroup } from "../core/proc.ts";
 import { FrameDemuxer, type ResultFrame } from "./protocol.ts";
 
 /**
@@ -36,6 +36,12 @@ export interface ChildWatch {
   idleMs?: number | null;
   graceMs: number;
   signal?: AbortSignal;
+  /** On cancel: the grace asked for (`cancel --grace`), if any, instead of `graceMs`. */
+  cancelGraceMs?: () => number | undefined;
+  /** Told the grace a cancel uses, just before the group gets SIGTERM. */
+  onCancel?: (graceMs: number) => void;
+  /** Aborted to SIGKILL the group at once (a second Ctrl-C), grace or not. */
+  killNow?: AbortSignal;
 }
 
 export interface ChildOutcome {
@@ -81,9 +87,22 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
   const kill = (why: KillReason) => {
     if (killedBy) return;
     killedBy = why;
-    killing = killGroup(pid, w.graceMs);
+    let grace = w.graceMs;
+    if (why === "cancelled") {
+      grace = w.cancelGraceMs?.() ?? w.graceMs;
+      try {
+        w.onCancel?.(grace);
+      } catch {
+        // telling the harness is best effort; the SIGKILL below is what bounds the grace
+      }
+    }
+    killing = killGroup(pid, grace);
   };
   const onAbort = () => kill("cancelled");
+  const onKillNow = () => {
+    killedBy ??= "cancelled";
+    signalGroup(pid, "SIGKILL");
+  };
   let timer: ReturnType<typeof setInterval> | undefined;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -132,6 +151,10 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
       if (w.signal.aborted) onAbort();
       else w.signal.addEventListener("abort", onAbort, { once: true });
     }
+    if (w.killNow) {
+      if (w.killNow.aborted) onKillNow();
+      else w.killNow.addEventListener("abort", onKillNow, { once: true });
+    }
     // Only with a limit: the first timer loads Deno's timers module (~4 ms CPU, measured).
     if (w.timeoutMs || w.idleMs) {
       timer = setInterval(() => {
@@ -171,6 +194,7 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
     if (timer !== undefined) clearInterval(timer);
     if (graceTimer !== undefined) clearTimeout(graceTimer);
     w.signal?.removeEventListener("abort", onAbort);
+    w.killNow?.removeEventListener("abort", onKillNow);
   }
 }
 

@@ -1,0 +1,155 @@
+/**
+ * `deno task install`: puts a working `docket` on PATH, also on a machine that has Deno only
+ * through `npx deno@…` (its binary lives in npx's cache, which npm may clear at any time).
+ *
+ * - The Deno that runs this script is kept where it stays: a binary under npx's cache or a
+ *   node_modules is copied to `<root>/lib/docket/deno-<version>`; any other is used as is.
+ * - Every module docket can load (main.ts, src/, tasks/; npm packages included) is cached
+ *   into the Deno dir now, so `docket mcp` later starts without downloading anything.
+ * - `<root>/bin/docket` is a shell shim naming that Deno and that Deno dir (not PATH's deno).
+ * - If `<root>/bin` is not on PATH, the exact line to add is printed.
+ *
+ * `<root>` is $DENO_INSTALL_ROOT, else ~/.deno (where `deno install -g` puts its shims).
+ */
+import { dirname, join } from "../src/core/path.ts";
+
+const REPO = dirname(dirname(new URL(import.meta.url).pathname));
+const enc = new TextEncoder();
+const say = (s: string) => Deno.stdout.writeSync(enc.encode(s + "\n"));
+
+/** Paths that a package manager may remove or replace (npx's cache, a node_modules). */
+export function isTransient(path: string): boolean {
+  return /\/_npx\/|\/node_modules\/|\/\.npm\//.test(path);
+}
+
+function shQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+function denoDir(deno: string): string {
+  const env = Deno.env.get("DENO_DIR");
+  if (env) return env;
+  const out = new Deno.Command(deno, { args: ["info", "--json"], stdout: "piped", stderr: "null" })
+    .outputSync();
+  return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
+}
+
+/** The Deno binary the shim names: a stable copy of this one when it lives somewhere transient. */
+function stableDeno(root: string): string {
+  const self = Deno.realPathSync(Deno.execPath());
+  if (!isTransient(self)) return self;
+  const dir = join(root, "lib", "docket");
+  Deno.mkdirSync(dir, { recursive: true });
+  const target = join(dir, `deno-${Deno.version.deno}`);
+  const tmp = `${target}.${Deno.pid}.tmp`;
+  Deno.copyFileSync(self, tmp);
+  Deno.chmodSync(tmp, 0o755);
+  Deno.renameSync(tmp, target);
+  return target;
+}
+
+/** Every module docket may import at run time (lazy imports are not in main.ts's graph). */
+function modules(): string[] {
+  const out = [join(REPO, "main.ts"), join(REPO, "task.ts")];
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const p = join(dir, e.name);
+      if (e.isDirectory) walk(p);
+      else if (e.isFile && e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) out.push(p);
+    }
+  };
+  walk(join(REPO, "src"));
+  walk(join(REPO, "tasks"));
+  return out;
+}
+
+/** The npm packages deno.json imports (`npm:name@range`, scoped names included). */
+function npmPackages(): string[] {
+  const imports = JSON.parse(Deno.readTextFileSync(join(REPO, "deno.json"))).imports ?? {};
+  const names = Object.values(imports as Record<string, string>).map((v) =>
+    /^npm:\/?((?:@[^/@]+\/)?[^/@]+)/.exec(v)?.[1]
+  ).filter((n): n is string => !!n);
+  return [...new Set(names)];
+}
+
+/** Where Deno keeps npm metadata for the registry in use. */
+function npmCacheDir(denoDir: string): string {
+  const registry = Deno.env.get("NPM_CONFIG_REGISTRY") ?? "https://registry.npmjs.org/";
+  return join(denoDir, "npm", new URL(registry).host);
+}
+
+function exists(p: string): boolean {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(bin: string): boolean {
+  const real = (p: string) => {
+    try {
+      return Deno.realPathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  return (Deno.env.get("PATH") ?? "").split(":").some((p) => p && real(p) === real(bin));
+}
+
+function main(): number {
+  const home = Deno.env.get("HOME") ?? "";
+  const root = Deno.env.get("DENO_INSTALL_ROOT") ?? join(home, ".deno");
+  const bin = join(root, "bin");
+  const deno = stableDeno(root);
+  const dir = denoDir(deno);
+  const cache = (extra: string[]) =>
+    new Deno.Command(deno, {
+      args: ["cache", ...extra, "--config", join(REPO, "deno.json"), ...modules()],
+      env: { DENO_DIR: dir, DENO_NO_UPDATE_CHECK: "1" },
+      stdout: "inherit",
+      stderr: "inherit",
+    }).outputSync().success;
+  let ok = cache([]);
+  // Run under `deno task`, the npm packages are fetched from the lockfile without their
+  // registry metadata, which a lazy import (the MCP SDK's) then downloads at its first use
+  // (measured): fetch the metadata that is missing now, while there is a network.
+  const missing = npmPackages().filter((p) => !exists(join(npmCacheDir(dir), p, "registry.json")));
+  if (ok && missing.length) ok = cache([`--reload=${missing.map((p) => `npm:${p}`).join(",")}`]);
+  if (!ok) {
+    console.error("error: Cannot cache docket's modules (see above): nothing was installed");
+    return 1;
+  }
+  Deno.mkdirSync(bin, { recursive: true });
+  const shim = join(bin, "docket");
+  const text = [
+    "#!/bin/sh",
+    "# docket: generated by `deno task install` (scripts/install.ts). It names its own Deno and",
+    "# Deno dir (where docket's modules are cached), not whatever `deno` PATH finds.",
+    `DENO_DIR="\${DENO_DIR:-${dir.replaceAll(/["\\$`]/g, (c) => `\\${c}`)}}"`,
+    "export DENO_DIR",
+    "DENO_NO_UPDATE_CHECK=1",
+    "export DENO_NO_UPDATE_CHECK",
+    `exec ${shQuote(deno)} run -A --no-prompt --config ${shQuote(join(REPO, "deno.json"))} ${
+      shQuote(join(REPO, "main.ts"))
+    } "$@"`,
+    "",
+  ].join("\n");
+  const tmp = `${shim}.${Deno.pid}.tmp`;
+  Deno.writeTextFileSync(tmp, text, { mode: 0o755 });
+  Deno.chmodSync(tmp, 0o755);
+  Deno.renameSync(tmp, shim);
+  say(`Installed ${shim}`);
+  say(`  runs:     ${deno}${deno === Deno.execPath() ? "" : " (a copy outside npx's cache)"}`);
+  say(`  modules:  cached in ${dir}`);
+  if (onPath(bin)) say(`docket is on PATH: try \`docket --version\``);
+  else {
+    const rc = (Deno.env.get("SHELL") ?? "").endsWith("zsh") ? "~/.zshrc" : "~/.bashrc";
+    say(`${bin} is not on PATH. Add it (e.g. to ${rc}):`);
+    say(`  export PATH="${bin}:$PATH"`);
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(main());
