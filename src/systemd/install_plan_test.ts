@@ -87,7 +87,8 @@ Deno.test("needsNetwork: declared network, notifications and hooks keep it; comm
   assertEquals(needsNetwork(task({ grants: { network: [] } })), false);
   assertEquals(needsNetwork(task({ grants: { network: ["a.example:443"] } })), true);
   assertEquals(needsNetwork(task({ grants: { network: true } })), true);
-  assertEquals(needsNetwork(task({ config: { notify: { on: ["failure"] } } })), true);
+  assertEquals(needsNetwork(task({ config: { notify: { on: ["failure"] } } })), false);
+  assertEquals(needsNetwork(task({ config: { notify: { discord: { webhook_url: "x" } } } })), true);
   assertEquals(needsNetwork(task({ config: { on_failure: "curl x" } })), true);
   assertEquals(needsNetwork(task({ source: "command" })), true);
   assertEquals(needsNetwork(task({ source: "command", grants: { network: false } })), false);
