@@ -126,10 +126,16 @@ export function systemdHardening(t: HardeningTask, i: HardeningInput): Directive
   return out;
 }
 
+/**
+ * Not set: ProtectKernelTunables= and ProtectKernelLogs=. Both put mounts over parts of /proc
+ * (/proc/sys read-only, /proc/kmsg masked), and then Linux refuses the fresh /proc that
+ * bubblewrap mounts for the task's PID namespace (measured: after `mount -o bind,ro /proc/sys
+ * /proc/sys`, `bwrap --unshare-user --unshare-pid --proc /proc` fails with "Can't mount proc
+ * on /newroot/proc: Operation not permitted"; hidepid and a read-only /sys do not matter).
+ * The jail itself keeps /proc/sys read-only for the task.
+ */
 const PROTECT: [string, string][] = [
-  ["ProtectKernelTunables", "docket reads /proc and /sys, never writes them"],
   ["ProtectKernelModules", "docket loads no kernel modules"],
-  ["ProtectKernelLogs", "docket does not read the kernel log"],
   ["ProtectControlGroups", "docket never writes cgroups; systemd's limits apply from outside"],
   ["ProtectClock", "docket reads the clock, never sets it"],
   ["ProtectHostname", "docket never sets the hostname (a jail sees the host's)"],
