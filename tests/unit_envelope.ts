@@ -1,0 +1,91 @@
+/**
+ * Runs a generated service's exact ExecStart= inside a bubblewrap jail that reproduces the
+ * unit's filesystem, user, capability and network view (there is no systemd PID 1 here).
+ * Emulated: ProtectSystem=strict (read-only /), ReadWritePaths=, PrivateTmp=, ProtectHome=,
+ * Bind(ReadOnly)Paths=, PrivateDevices=, PrivateUsers=, CapabilityBoundingSet=,
+ * PrivateNetwork=, WorkingDirectory=, Environment= (and systemd's bare PATH). Not emulated:
+ * seccomp (SystemCallFilter=, RestrictNamespaces=, RestrictAddressFamilies=), IPAddressDeny=,
+ * ProtectProc=, ProtectClock=, ProtectHostname=, MemoryMax=, TimeoutStartSec=.
+ */
+
+/** systemd's PATH for system services (systemd.exec(5), "Environment variables"). */
+const SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** The [Service] lines of a unit: name → values in order. */
+export function serviceLines(unit: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of unit.split("\n")) {
+    const m = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (!m) continue;
+    out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2]!]);
+  }
+  return out;
+}
+
+/** Splits a systemd value into words: double quotes with C escapes, `%%` and `$$` undone. */
+export function words(value: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (const m of value.matchAll(re)) {
+    const w = m[1] !== undefined ? m[1].replace(/\\(.)/g, (_, c) => c === "n" ? "\n" : c) : m[2]!;
+    out.push(w.replaceAll("%%", "%").replaceAll("$$", "$"));
+  }
+  return out;
+}
+
+/** The bwrap argv that reproduces `unit`'s view, then its ExecStart= argv. */
+export function envelopeArgv(unit: string, exec?: string[]): string[] {
+  const s = serviceLines(unit);
+  const one = (k: string) => s.get(k)?.at(-1);
+  const all = (k: string) => (s.get(k) ?? []).flatMap(words);
+  const yes = (k: string) => one(k) === "yes";
+  const args = ["--die-with-parent", "--new-session"];
+  if (yes("PrivateUsers")) args.push("--unshare-user", "--uid", "0", "--gid", "0");
+  if (one("ProtectSystem") !== "strict") {
+    throw new Error("the emulation needs ProtectSystem=strict");
+  }
+  args.push("--ro-bind", "/", "/");
+  if (yes("PrivateDevices")) args.push("--dev", "/dev");
+  // The unit sees the host's /proc (a bind, writable so bwrap can write its uid map).
+  args.push("--bind", "/proc", "/proc");
+  if (yes("PrivateTmp")) args.push("--tmpfs", "/tmp", "--tmpfs", "/var/tmp");
+  if (one("ProtectHome") === "tmpfs") {
+    for (const d of ["/home", "/root", "/run/user"]) args.push("--tmpfs", d);
+  }
+  const bind = (flag: string, p: string) =>
+    p.startsWith("-") ? [`${flag}-try`, p.slice(1), p.slice(1)] : [flag, p, p];
+  for (const p of all("BindReadOnlyPaths")) args.push(...bind("--ro-bind", p));
+  for (const p of [...all("BindPaths"), ...all("ReadWritePaths")]) args.push(...bind("--bind", p));
+  if (yes("PrivateNetwork")) args.push("--unshare-net");
+  // CapabilityBoundingSet= is what a root service keeps: drop the rest.
+  args.push("--cap-drop", "ALL");
+  for (const cap of all("CapabilityBoundingSet")) args.push("--cap-add", cap);
+  const wd = one("WorkingDirectory");
+  if (wd) args.push("--chdir", words(wd)[0]!);
+  args.push("--clearenv", "--setenv", "PATH", SYSTEMD_PATH);
+  for (const e of all("Environment")) {
+    const i = e.indexOf("=");
+    args.push("--setenv", e.slice(0, i), e.slice(i + 1));
+  }
+  const execStart = one("ExecStart");
+  if (!execStart) throw new Error("the unit has no ExecStart=");
+  return [...args, "--", ...(exec ?? words(execStart))];
+}
+
+export interface EnvelopeResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the unit's ExecStart= (or `exec`) in its emulated envelope. */
+export async function runInEnvelope(unit: string, exec?: string[]): Promise<EnvelopeResult> {
+  const out = await new Deno.Command("bwrap", {
+    args: envelopeArgv(unit, exec),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
