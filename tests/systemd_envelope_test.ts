@@ -9,6 +9,8 @@ import { exampleConfig, varBase } from "./systemd_fixture.ts";
 import { runInEnvelope } from "./unit_envelope.ts";
 
 const EXTRA = (base: string, home: string) => `
+  hello:
+    schedule: "@daily"
   hooked:
     type: command
     command: ["true"]
@@ -45,6 +47,8 @@ async function withUnits(port: number, fn: (e: Env) => Promise<void>): Promise<v
     Deno.writeTextFileSync(`${base}/src/a.txt`, "alpha\n");
     Deno.writeTextFileSync(`${base}/src/sub/b.txt`, "beta\n");
     h.config(exampleConfig(base, port) + EXTRA(base, h.dir));
+    // A Deno drop-in without exec: its unit gets ProtectHome=tmpfs with DENO_DIR bound back.
+    h.task("hello", `{ description: "Say hello", run: () => ({ ok: true, summary: "hi" }) }`);
     const dir = `${base}/units`;
     const r = await h.run(["--json", "install", "--system", "--dir", dir]);
     assert.equal(r.code, 0, r.stderr);
@@ -65,7 +69,8 @@ Deno.test("hardened units run their task in the emulated envelope: result, log, 
   const server = loopbackServer();
   try {
     await withUnits(server.port, async ({ base, h, unit }) => {
-      for (const task of ["disk-report", "health-check", "backup", "announce", "hooked"]) {
+      assert.match(unit("hello"), /^ProtectHome=tmpfs$/m);
+      for (const task of ["disk-report", "health-check", "backup", "announce", "hooked", "hello"]) {
         const r = await runInEnvelope(unit(task));
         assert.equal(r.code, 0, `${task}: ${r.stdout}\n${r.stderr}`);
         assert.equal(JSON.parse(r.stdout).status, "succeeded", task);

@@ -32,6 +32,7 @@ function docketReads(t: HardeningTask, i: HardeningInput): string[] {
   return [
     ...argvPaths,
     ...(i.denoDir ? [i.denoDir] : []),
+    ...(i.resolvedPaths ?? []),
     i.cfg.path,
     i.cfg.tasks_dir,
     ...(t.module?.startsWith("/") ? [t.module] : []),
@@ -76,17 +77,17 @@ export function fileSystemDirectives(t: HardeningTask, i: HardeningInput): Direc
   // Deno-only tasks read exactly what they declare; programs (exec, command tasks, hooks) may
   // read any home folder, so those keep a read-only view of /home instead of an empty one.
   const homeTmpfs = i.scope === "system" && !runsPrograms(t) && !hasHooks(t) && !writesEverywhere;
-  const rwPaths = minimalPaths([...own, ...declaredWrites]);
+  const tmp = privateTmp ? [] : TMP_ROOTS;
+  const rwPaths = minimalPaths([...own, ...declaredWrites, ...tmp]);
   // A missing declared path would stop the unit from starting: '-' makes systemd skip it.
-  const entry = (p: string) => own.includes(p) ? p : `-${p}`;
+  const entry = (p: string) => own.includes(p) || tmp.includes(p) ? p : `-${p}`;
   const bindRw = homeTmpfs ? rwPaths.filter((p) => under(p, HOME_ROOTS)) : [];
   const plainRw = rwPaths.filter((p) => !bindRw.includes(p)).map(entry);
   if (!writesEverywhere) {
-    const tmp = privateTmp ? [] : TMP_ROOTS;
-    if (plainRw.length || tmp.length) {
+    if (plainRw.length) {
       d(
         "ReadWritePaths",
-        list([...plainRw, ...tmp]),
+        list(plainRw),
         "docket's state DB folder (SQLite writes its -wal and -shm beside the DB), logs_dir and " +
           "DOCKET_HOME/cache; declared writes (a destination) with '-': skipped if missing" +
           (privateTmp ? "" : "; /tmp and /var/tmp, because docket's own files live there"),

@@ -24,4 +24,9 @@ export interface HardeningInput {
   docketArgv: readonly string[];
   /** The DENO_DIR the unit names (read-only for the unit). */
   denoDir?: string;
+  /**
+   * Where the ExecStart paths really are when they are symlinks (a /usr/local/bin/deno link
+   * into ~/.npm): the unit must see the targets too. Resolved by the caller, not here.
+   */
+  resolvedPaths?: readonly string[];
 }

@@ -1,6 +1,6 @@
 // What `docket install` writes, decided without touching the system: the unit folder, the
 // docket command systemd runs, and each scheduled task's UnitOptions.
-import type { DocketConfig, TaskSection } from "../config/types.ts";
+import type { DocketConfig } from "../config/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { dirname, fromFileUrl, join } from "../core/path.ts";
 import { expandUser, resolvePath } from "../core/paths.ts";
@@ -100,6 +100,21 @@ export function denoDirOf(env: { get(k: string): string | undefined }): string |
   return home?.startsWith("/") ? join(home, ".cache", "deno") : undefined;
 }
 
+/** The real paths behind the ExecStart binary and DENO_DIR, where they differ (symlinks). */
+export function resolvedPaths(argv: readonly string[], denoDir: string | undefined): string[] {
+  const out: string[] = [];
+  for (const p of [argv[0], denoDir]) {
+    if (!p) continue;
+    try {
+      const real = Deno.realPathSync(p);
+      if (real !== p) out.push(real);
+    } catch {
+      // missing: systemd will say so when it starts the unit
+    }
+  }
+  return out;
+}
+
 /** The unit options for one scheduled task. */
 export function unitOptionsFor(
   t: TaskInfo,
@@ -128,6 +143,7 @@ export function unitOptionsFor(
       cfg: o.cfg,
       docketArgv: argv,
       ...(denoDir === undefined ? {} : { denoDir }),
+      resolvedPaths: resolvedPaths(argv, denoDir),
     }),
     scope: o.scope,
     ...(t.description ? { description: t.description } : {}),
