@@ -3,9 +3,10 @@
  * unit's filesystem, user, capability and network view (there is no systemd PID 1 here).
  * Emulated: ProtectSystem=strict (read-only /), ReadWritePaths=, PrivateTmp=, ProtectHome=,
  * Bind(ReadOnly)Paths=, PrivateDevices=, PrivateUsers=, CapabilityBoundingSet=,
- * PrivateNetwork=, WorkingDirectory=, Environment= (and systemd's bare PATH). Not emulated:
- * seccomp (SystemCallFilter=, RestrictNamespaces=, RestrictAddressFamilies=), IPAddressDeny=,
- * ProtectProc=, ProtectClock=, ProtectHostname=, MemoryMax=, TimeoutStartSec=.
+ * PrivateNetwork=, ProtectProc=invisible (a hidepid=invisible /proc, as systemd mounts it),
+ * WorkingDirectory=, Environment= (and systemd's bare PATH). Not emulated: seccomp
+ * (SystemCallFilter=, RestrictNamespaces=, RestrictAddressFamilies=, LockPersonality=, …),
+ * IPAddressDeny=, ProtectClock=, ProtectHostname=, MemoryMax=, TimeoutStartSec=, User=.
  */
 
 /** systemd's PATH for system services (systemd.exec(5), "Environment variables"). */
@@ -33,7 +34,10 @@ export function words(value: string): string[] {
   return out;
 }
 
-/** The bwrap argv that reproduces `unit`'s view, then its ExecStart= argv. */
+/**
+ * The argv that reproduces `unit`'s view, then its ExecStart= argv: bwrap, behind an
+ * `unshare -m` that first mounts /proc with hidepid=invisible for ProtectProc=invisible.
+ */
 export function envelopeArgv(unit: string, exec?: string[]): string[] {
   const s = serviceLines(unit);
   const one = (k: string) => s.get(k)?.at(-1);
@@ -69,7 +73,10 @@ export function envelopeArgv(unit: string, exec?: string[]): string[] {
   }
   const execStart = one("ExecStart");
   if (!execStart) throw new Error("the unit has no ExecStart=");
-  return [...args, "--", ...(exec ?? words(execStart))];
+  const jail = ["bwrap", ...args, "--", ...(exec ?? words(execStart))];
+  if (one("ProtectProc") !== "invisible") return jail;
+  const mount = 'mount -t proc -o hidepid=invisible proc /proc && exec "$@"';
+  return ["unshare", "-m", "--propagation", "private", "sh", "-c", mount, "sh", ...jail];
 }
 
 export interface EnvelopeResult {
@@ -80,8 +87,9 @@ export interface EnvelopeResult {
 
 /** Runs the unit's ExecStart= (or `exec`) in its emulated envelope. */
 export async function runInEnvelope(unit: string, exec?: string[]): Promise<EnvelopeResult> {
-  const out = await new Deno.Command("bwrap", {
-    args: envelopeArgv(unit, exec),
+  const [cmd, ...args] = envelopeArgv(unit, exec);
+  const out = await new Deno.Command(cmd!, {
+    args,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

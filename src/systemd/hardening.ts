@@ -69,8 +69,11 @@ export function systemdHardening(t: HardeningTask, i: HardeningInput): Directive
   d(
     "ProtectProc",
     "invisible",
-    "lost-run detection reads /proc/<pid>/stat of runners and task processes, all of which " +
-      "run as the unit's user and stay visible; other users' processes are hidden",
+    runAs === undefined
+      ? "lost-run detection reads /proc/<pid>/stat of runners: a root unit still sees every " +
+        "pid (the kernel exempts group 0 from hidepid, measured), so nothing changes for it"
+      : "other users' processes are hidden; lost-run detection sees the runners of this " +
+        "user, so run docket on this DOCKET_HOME only as it (root's live runs would look lost)",
   );
   if (!system || !copyCaps) {
     d(
