@@ -102,3 +102,42 @@ Deno.test("describe shows the same directives install writes, per scope", async 
     Deno.removeSync(base, { recursive: true });
   }
 });
+
+Deno.test("run_as: validated, becomes User=, and install says what the home must be", async () => {
+  const base = varBase();
+  try {
+    const h = new Home(base);
+    const cfg = (runAs: string) =>
+      `run_as: ${runAs}\ntasks:\n  t:\n    type: command\n    command: ["true"]\n` +
+      `    network: false\n    schedule: "@daily"\n`;
+    for (const bad of ["root", "Bad User", "'1x'"]) {
+      h.config(cfg(bad));
+      const r = await h.run(["--json", "install", "--system", "--list"]);
+      assert.equal(r.json.error?.kind, "config_invalid", bad);
+      assert.match(r.json.error.message, /run_as: must/);
+    }
+    const dir = `${base}/units`;
+    h.config(cfg("nobody"));
+    const r = await h.run(["--json", "install", "--system", "--dir", dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const unit = Deno.readTextFileSync(`${dir}/docket-t.service`);
+    assert.match(unit, /^User=nobody$/m);
+    assert.match(unit, /^CapabilityBoundingSet=$/m);
+    const uid = Deno.statSync(h.dir).uid;
+    assert.ok(
+      r.json.warnings.some((w: string) =>
+        w.includes(`"${h.dir}" is owned by uid ${uid}: chown -R nobody: ${h.dir}`)
+      ),
+      JSON.stringify(r.json.warnings),
+    );
+    h.config(cfg("no-such-user-x1"));
+    const missing = await h.run(["--json", "install", "--system", "--dir", dir]);
+    assert.ok(missing.json.warnings.some((w: string) => w.includes("does not exist: useradd")));
+    // A user manager runs services only as its own user.
+    const user = await h.run(["--json", "install", "--dir", dir]);
+    assert.equal(user.json.error?.kind, "config_invalid");
+    assert.match(user.json.error.message, /user unit for task "t" with run_as/);
+  } finally {
+    Deno.removeSync(base, { recursive: true });
+  }
+});
