@@ -22,6 +22,13 @@ const EXTRA = (base: string, home: string) => `
     command: ["sh", "-c", "echo x > ${base}/outside/file"]
     network: false
     schedule: "@daily"
+  tamper:
+    type: command
+    command: ["sh", "-c", "echo '# x' >> ${home}/config.yaml"]
+    network: false
+    destructive: true
+    writes: [${home}]
+    schedule: "@daily"
   write-granted:
     type: command
     command: ["sh", "-c", "echo x > ${base}/outside/file"]
@@ -90,7 +97,7 @@ Deno.test("hardened units run their task in the emulated envelope: result, log, 
   }
 });
 
-Deno.test("a task writing a path its unit does not grant fails, recorded with the reason; granted, it writes", async () => {
+Deno.test("a task writing a path its unit does not grant (or the config) fails, recorded with the reason; granted, it writes", async () => {
   await withUnits(9, async ({ base, h, unit }) => {
     const denied = await runInEnvelope(unit("write-outside"));
     assert.equal(denied.code, 1, denied.stderr);
@@ -101,6 +108,12 @@ Deno.test("a task writing a path its unit does not grant fails, recorded with th
     assert.deepEqual([run.status, run.run_id], ["failed", out.run_id]);
     assert.ok(run.finished_at, "the run is finished, not left running");
     assert.throws(() => Deno.statSync(`${base}/outside/file`), Deno.errors.NotFound);
+    // The config steers docket: read-only even inside the writable DOCKET_HOME.
+    const before = Deno.readTextFileSync(`${h.dir}/config.yaml`);
+    const tamper = JSON.parse((await runInEnvelope(unit("tamper"))).stdout);
+    assert.equal(tamper.status, "failed");
+    assert.match(tamper.details.stderr, /Read-only file system/);
+    assert.equal(Deno.readTextFileSync(`${h.dir}/config.yaml`), before);
     // Positive control: the same command, declared destructive with that write, writes it.
     const granted = await runInEnvelope(unit("write-granted"));
     assert.equal(granted.code, 0, granted.stdout);

@@ -1,7 +1,8 @@
 /**
  * Runs a generated service's exact ExecStart= inside a bubblewrap jail that reproduces the
  * unit's filesystem, user, capability and network view (there is no systemd PID 1 here).
- * Emulated: ProtectSystem=strict (read-only /), ReadWritePaths=, PrivateTmp=, ProtectHome=,
+ * Emulated: ProtectSystem=strict (read-only /), ReadWritePaths=, ReadOnlyPaths=, PrivateTmp=,
+ * ProtectHome=,
  * Bind(ReadOnly)Paths=, PrivateDevices=, PrivateUsers=, CapabilityBoundingSet=,
  * PrivateNetwork=, ProtectProc=invisible (a hidepid=invisible /proc, as systemd mounts it),
  * WorkingDirectory=, Environment= (and systemd's bare PATH). Not emulated: seccomp
@@ -60,6 +61,8 @@ export function envelopeArgv(unit: string, exec?: string[]): string[] {
     p.startsWith("-") ? [`${flag}-try`, p.slice(1), p.slice(1)] : [flag, p, p];
   for (const p of all("BindReadOnlyPaths")) args.push(...bind("--ro-bind", p));
   for (const p of [...all("BindPaths"), ...all("ReadWritePaths")]) args.push(...bind("--bind", p));
+  // Deeper paths win in systemd's mount order: read-only inside a writable folder.
+  for (const p of all("ReadOnlyPaths")) args.push(...bind("--ro-bind", p));
   if (yes("PrivateNetwork")) args.push("--unshare-net");
   // CapabilityBoundingSet= is what a root service keeps: drop the rest.
   args.push("--cap-drop", "ALL");

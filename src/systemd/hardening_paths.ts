@@ -94,6 +94,18 @@ export function fileSystemDirectives(t: HardeningTask, i: HardeningInput): Direc
       );
     }
   }
+  // With the default state_dir, all of DOCKET_HOME is writable: keep what steers docket (the
+  // config, the drop-in tasks, the task's module) read-only inside it.
+  const steering = minimalPaths([i.cfg.path, i.cfg.tasks_dir, ...(t.module ? [t.module] : [])])
+    .filter((p) => p.startsWith("/") && under(p, rwPaths) && !own.includes(p));
+  if (!writesEverywhere && steering.length) {
+    d(
+      "ReadOnlyPaths",
+      list(steering.map((p) => `-${p}`)),
+      "the config, tasks_dir and the task's module stay read-only inside the writable " +
+        "DOCKET_HOME: nothing in a run may rewrite what docket will run next",
+    );
+  }
   if (privateTmp) {
     d(
       "PrivateTmp",

@@ -42,6 +42,8 @@ Deno.test("a Deno task without grants: sealed, writes only docket's folders, hom
   const l = lines(task({}));
   assertEquals(l.ProtectSystem, "strict");
   assertEquals(l.ReadWritePaths, "/srv/docket /var/log/docket");
+  // What steers docket stays read-only inside the writable home.
+  assertEquals(l.ReadOnlyPaths, "-/srv/docket/config.yaml -/srv/docket/tasks");
   assertEquals(l.PrivateTmp, "yes");
   assertEquals(l.ProtectHome, "tmpfs");
   // DENO_DIR lives under /root: bound back read-only (a '-' skips it if absent).
