@@ -169,3 +169,24 @@ Deno.test("bubblewrap can build the task's jail inside the unit's envelope (and 
     assert.match(refused.stderr, /uid map: Operation not permitted/);
   });
 });
+
+Deno.test("the envelope enforces SystemCallFilter= and RestrictAddressFamilies= with seccomp", async () => {
+  await withUnits(9, async ({ unit }) => {
+    const offline = unit("disk-report");
+    const status = await runInEnvelope(offline, ["grep", "^Seccomp:", "/proc/self/status"]);
+    assert.match(status.stdout, /^Seccomp:\s+2$/m, status.stderr);
+    // @resources is denied: setpriority fails with EPERM (nice warns and runs the command).
+    const nice = await runInEnvelope(offline, ["nice", "-n", "5", "true"]);
+    assert.match(nice.stderr, /cannot set niceness: Operation not permitted/);
+    // AF_INET is refused without the network, allowed with it.
+    const listen = [
+      Deno.execPath(),
+      "eval",
+      `try { Deno.listen({ hostname: "127.0.0.1", port: 0 }).close(); console.log("listened") } catch (e) { console.log("refused", e.message) }`,
+    ];
+    const off = await runInEnvelope(offline, listen);
+    assert.match(off.stdout, /^refused .*Address family not supported/m, off.stderr);
+    const on = await runInEnvelope(unit("announce"), listen);
+    assert.match(on.stdout, /^listened$/m, on.stderr);
+  });
+});

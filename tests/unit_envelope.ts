@@ -5,10 +5,14 @@
  * ProtectHome=,
  * Bind(ReadOnly)Paths=, PrivateDevices=, PrivateUsers=, CapabilityBoundingSet=,
  * PrivateNetwork=, ProtectProc=invisible (a hidepid=invisible /proc, as systemd mounts it),
- * WorkingDirectory=, Environment= (and systemd's bare PATH). Not emulated: seccomp
- * (SystemCallFilter=, RestrictNamespaces=, RestrictAddressFamilies=, LockPersonality=, …),
- * IPAddressDeny=, ProtectClock=, ProtectHostname=, MemoryMax=, TimeoutStartSec=, User=.
+ * WorkingDirectory=, Environment= (and systemd's bare PATH), and through a seccomp program
+ * (tests/seccomp_filter.ts) SystemCallFilter=, SystemCallErrorNumber=,
+ * SystemCallArchitectures=native and RestrictAddressFamilies=. Not emulated:
+ * RestrictNamespaces=, LockPersonality=, RestrictSUIDSGID=, RestrictRealtime=, IPAddressDeny=,
+ * ProtectClock=, ProtectHostname=, MemoryMax=, TimeoutStartSec=, User=.
  */
+
+import { seccompProgram } from "./seccomp_filter.ts";
 
 /** systemd's PATH for system services (systemd.exec(5), "Environment variables"). */
 const SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -39,7 +43,7 @@ export function words(value: string): string[] {
  * The argv that reproduces `unit`'s view, then its ExecStart= argv: bwrap, behind an
  * `unshare -m` that first mounts /proc with hidepid=invisible for ProtectProc=invisible.
  */
-export function envelopeArgv(unit: string, exec?: string[]): string[] {
+export function envelopeArgv(unit: string, exec?: string[], seccompFd?: number): string[] {
   const s = serviceLines(unit);
   const one = (k: string) => s.get(k)?.at(-1);
   const all = (k: string) => (s.get(k) ?? []).flatMap(words);
@@ -67,6 +71,7 @@ export function envelopeArgv(unit: string, exec?: string[]): string[] {
   // CapabilityBoundingSet= is what a root service keeps: drop the rest.
   args.push("--cap-drop", "ALL");
   for (const cap of all("CapabilityBoundingSet")) args.push("--cap-add", cap);
+  if (seccompFd !== undefined) args.push("--seccomp", String(seccompFd));
   const wd = one("WorkingDirectory");
   if (wd) args.push("--chdir", words(wd)[0]!);
   args.push("--clearenv", "--setenv", "PATH", SYSTEMD_PATH);
@@ -90,13 +95,31 @@ export interface EnvelopeResult {
 
 /** Runs the unit's ExecStart= (or `exec`) in its emulated envelope. */
 export async function runInEnvelope(unit: string, exec?: string[]): Promise<EnvelopeResult> {
-  const [cmd, ...args] = envelopeArgv(unit, exec);
+  const s = serviceLines(unit);
+  const filter = s.get("SystemCallFilter");
+  let program: string | undefined;
+  let argv = envelopeArgv(unit, exec);
+  if (filter && Deno.build.arch === "x86_64") {
+    program = Deno.makeTempFileSync({ prefix: "docket-seccomp-" });
+    Deno.writeFileSync(
+      program,
+      seccompProgram({
+        syscallFilter: filter,
+        errno: s.get("SystemCallErrorNumber")?.at(-1),
+        families: s.get("RestrictAddressFamilies")?.at(-1)?.split(/\s+/),
+      }),
+    );
+    // bwrap reads the program from a file descriptor: the shell opens it as fd 9.
+    argv = ["sh", "-c", 'exec "$@" 9<"$0"', program, ...envelopeArgv(unit, exec, 9)];
+  }
+  const [cmd, ...args] = argv;
   const out = await new Deno.Command(cmd!, {
     args,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
+  if (program) Deno.removeSync(program);
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
