@@ -1,6 +1,6 @@
 /**
  * Compiles a unit's SystemCallFilter=, SystemCallErrorNumber=, SystemCallArchitectures=native
- * and RestrictAddressFamilies= into a classic-BPF seccomp program (the format `bwrap --seccomp`
+ * RestrictAddressFamilies= and RestrictNamespaces= into a classic-BPF seccomp program (the format `bwrap --seccomp`
  * loads), so the envelope enforces them instead of trusting a trace. Groups are expanded by
  * `systemd-analyze syscall-filter`, i.e. systemd's own tables. x86_64 only.
  */
@@ -15,6 +15,17 @@ const LD_ABS = 0x20; // BPF_LD | BPF_W | BPF_ABS
 const JEQ = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 const JGE = 0x35; // BPF_JMP | BPF_JGE | BPF_K
 const RET = 0x06; // BPF_RET | BPF_K
+const JSET = 0x45; // BPF_JMP | BPF_JSET | BPF_K
+const ENOSYS = 38;
+const NS_FLAGS: Record<string, number> = {
+  cgroup: 0x02000000,
+  ipc: 0x08000000,
+  net: 0x40000000,
+  mnt: 0x00020000,
+  pid: 0x20000000,
+  user: 0x10000000,
+  uts: 0x04000000,
+};
 const EAFNOSUPPORT = 97;
 const ERRNOS: Record<string, number> = { EPERM: 1, EACCES: 13, ENOSYS: 38 };
 const FAMILIES: Record<string, number> = { AF_UNIX: 1, AF_INET: 2, AF_INET6: 10, AF_NETLINK: 16 };
@@ -58,6 +69,8 @@ export function seccompProgram(o: {
   syscallFilter: readonly string[];
   errno?: string | undefined;
   families?: readonly string[] | undefined;
+  /** RestrictNamespaces= (the namespaces allowed); undefined: not restricted. */
+  namespaces?: readonly string[] | undefined;
 }): Uint8Array {
   const errno = RET_ERRNO | (ERRNOS[o.errno ?? "EPERM"] ?? 1);
   const ins: [number, number, number, number][] = [];
@@ -81,9 +94,34 @@ export function seccompProgram(o: {
     }
     op(RET, RET_ERRNO | EAFNOSUPPORT);
   }
+  const nsCalls = new Set<number>();
+  if (o.namespaces) {
+    // As systemd does it: clone3's flags sit in a struct seccomp cannot read, so it gets
+    // ENOSYS (libc falls back to clone); clone/unshare/setns are checked by their flags.
+    const mask = Object.entries(NS_FLAGS).filter(([n]) => !o.namespaces!.includes(n))
+      .reduce((m, [, f]) => m | f, 0);
+    const [clone3, clone, unshare, setns] = ["clone3", "clone", "unshare", "setns"]
+      .map((n) => SYSCALLS_X86_64[n]!);
+    op(JEQ, clone3!, 0, 1);
+    op(RET, RET_ERRNO | ENOSYS);
+    for (const nr of [clone!, unshare!]) {
+      op(JEQ, nr, 0, 4);
+      op(LD_ABS, 16); // args[0]: the flags
+      op(JSET, mask, 0, 1);
+      op(RET, errno);
+      op(RET, RET_ALLOW);
+    }
+    op(JEQ, setns!, 0, 5);
+    op(LD_ABS, 24); // args[1]: nstype (0 means any)
+    op(JEQ, 0, 2, 0);
+    op(JSET, mask, 1, 0);
+    op(RET, RET_ALLOW);
+    op(RET, errno);
+    for (const nr of [clone3!, clone!, unshare!, setns!]) nsCalls.add(nr);
+  }
   for (const name of allowed) {
     const nr = SYSCALLS_X86_64[name];
-    if (nr === undefined || (nr === socket && o.families)) continue;
+    if (nr === undefined || (nr === socket && o.families) || nsCalls.has(nr)) continue;
     op(JEQ, nr, 0, 1);
     op(RET, RET_ALLOW);
   }

@@ -170,7 +170,7 @@ Deno.test("bubblewrap can build the task's jail inside the unit's envelope (and 
   });
 });
 
-Deno.test("the envelope enforces SystemCallFilter= and RestrictAddressFamilies= with seccomp", async () => {
+Deno.test("the envelope enforces SystemCallFilter=, RestrictAddressFamilies= and RestrictNamespaces= with seccomp", async () => {
   await withUnits(9, async ({ unit }) => {
     const offline = unit("disk-report");
     const status = await runInEnvelope(offline, ["grep", "^Seccomp:", "/proc/self/status"]);
@@ -178,6 +178,11 @@ Deno.test("the envelope enforces SystemCallFilter= and RestrictAddressFamilies= 
     // @resources is denied: setpriority fails with EPERM (nice warns and runs the command).
     const nice = await runInEnvelope(offline, ["nice", "-n", "5", "true"]);
     assert.match(nice.stderr, /cannot set niceness: Operation not permitted/);
+    // RestrictNamespaces=user mnt net pid: a UTS namespace is refused, a network one is not.
+    const uts = await runInEnvelope(offline, ["unshare", "--user", "--uts", "true"]);
+    assert.match(uts.stderr, /unshare failed: Operation not permitted/);
+    const net = await runInEnvelope(offline, ["unshare", "--user", "--net", "true"]);
+    assert.equal(net.code, 0, net.stderr);
     // AF_INET is refused without the network, allowed with it.
     const listen = [
       Deno.execPath(),

@@ -7,8 +7,8 @@
  * PrivateNetwork=, ProtectProc=invisible (a hidepid=invisible /proc, as systemd mounts it),
  * WorkingDirectory=, Environment= (and systemd's bare PATH), and through a seccomp program
  * (tests/seccomp_filter.ts) SystemCallFilter=, SystemCallErrorNumber=,
- * SystemCallArchitectures=native and RestrictAddressFamilies=. Not emulated:
- * RestrictNamespaces=, LockPersonality=, RestrictSUIDSGID=, RestrictRealtime=, IPAddressDeny=,
+ * SystemCallArchitectures=native, RestrictAddressFamilies= and RestrictNamespaces=. Not
+ * emulated: LockPersonality=, RestrictSUIDSGID=, RestrictRealtime=, IPAddressDeny=,
  * ProtectClock=, ProtectHostname=, MemoryMax=, TimeoutStartSec=, User=.
  */
 
@@ -107,6 +107,7 @@ export async function runInEnvelope(unit: string, exec?: string[]): Promise<Enve
         syscallFilter: filter,
         errno: s.get("SystemCallErrorNumber")?.at(-1),
         families: s.get("RestrictAddressFamilies")?.at(-1)?.split(/\s+/),
+        namespaces: s.get("RestrictNamespaces")?.at(-1)?.split(/\s+/),
       }),
     );
     // bwrap reads the program from a file descriptor: the shell opens it as fd 9.
