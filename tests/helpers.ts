@@ -15,8 +15,9 @@ export class Home {
   readonly dir: string;
   readonly env: Record<string, string>;
 
-  constructor() {
-    this.dir = Deno.makeTempDirSync({ prefix: "docket-test-" });
+  /** `base`: the folder to create the home in (default the system temp dir). */
+  constructor(base?: string) {
+    this.dir = Deno.makeTempDirSync({ prefix: "docket-test-", ...(base ? { dir: base } : {}) });
     Deno.mkdirSync(`${this.dir}/tasks`);
     this.env = { DOCKET_HOME: this.dir, NO_COLOR: "1" };
   }

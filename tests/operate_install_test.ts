@@ -1,6 +1,8 @@
 /** `docket install` through the real CLI, its units checked by the real systemd-analyze. */
 import assert from "node:assert/strict";
 import { exists, withHome } from "./helpers.ts";
+import { which } from "../src/core/which.ts";
+import { isEphemeralDeno } from "../src/systemd/install_plan.ts";
 
 const INSTALL_KEYS = ["dir", "enabled", "next_steps", "ok", "scope", "units", "warnings"];
 const UNIT_KEYS = ["on_calendar", "service_path", "task", "timer_path", "written"];
@@ -110,10 +112,12 @@ Deno.test("install: the service runs this docket with the task's limits and hard
     const hc = Deno.readTextFileSync(`${dir}/docket-health-check.service`);
     const main = new URL("../main.ts", import.meta.url).pathname;
     const conf = new URL("../deno.json", import.meta.url).pathname;
+    // Started from npx's cache (as on our machines), the unit names a `deno` on PATH.
+    const self = Deno.execPath();
+    const onPath = which("deno");
+    const deno = isEphemeralDeno(self) && onPath && !isEphemeralDeno(onPath) ? onPath : self;
     assert.ok(
-      hc.includes(
-        `ExecStart=${Deno.execPath()} run -A --config ${conf} ${main} --json run health-check\n`,
-      ),
+      hc.includes(`ExecStart=${deno} run -A --config ${conf} ${main} --json run health-check\n`),
       hc,
     );
     assert.ok(hc.includes(`WorkingDirectory=${h.dir}\n`));
@@ -121,8 +125,10 @@ Deno.test("install: the service runs this docket with the task's limits and hard
     assert.ok(hc.includes(`Environment=DOCKET_CONFIG=${cfg}\n`));
     // (100 s + 5 s kill grace) × 3 attempts + 2 s + 4 s backoff, + 60 s margin.
     assert.ok(hc.includes("TimeoutStartSec=381\n"), hc);
-    assert.ok(hc.includes("MemoryMax=128M\n"));
+    // The task's 128 MiB heap plus 256 MiB for docket itself.
+    assert.ok(hc.includes("MemoryMax=384M\n"));
     assert.ok(hc.includes("PrivateNetwork=yes\n"));
+    assert.ok(hc.includes("ProtectSystem=strict\n"));
     const timer = Deno.readTextFileSync(`${dir}/docket-health-check.timer`);
     assert.ok(timer.includes("RandomizedDelaySec=30s\n"));
     assert.ok(timer.includes("OnCalendar=Fri *-*-* 04:30:00\nOnCalendar=*-*-01,15 04:30:00\n"));

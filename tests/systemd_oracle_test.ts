@@ -4,6 +4,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { Cron, type CronOptions } from "croner";
 import { cronToOnCalendar } from "../src/systemd/cron.ts";
 import { type RenderedUnits, renderUnits, type UnitOptions } from "../src/systemd/units.ts";
+import { systemdHardening } from "../src/systemd/hardening.ts";
 
 const ITERATIONS = 20;
 /** A boundary instant (Monday 00:00, both tools must exclude it) and an odd one before Feb 29. */
@@ -155,16 +156,44 @@ Deno.test({
   },
 });
 
-const unitBase: Omit<UnitOptions, "docketArgv" | "workingDirectory"> = {
+const unitBase: Omit<UnitOptions, "docketArgv" | "workingDirectory" | "directives"> = {
   taskName: "oracle-check",
   schedule: "30 4 1,15 * 5",
-  timeoutSeconds: 300,
   randomizedDelaySeconds: 30,
   network: false,
-  maxMemoryMb: 256,
   scope: "system",
   description: "verify 100% of the unit",
 };
+
+/** The hardening of a destructive task whose paths hold spaces and `%` (quoting is checked). */
+function directivesFor(dir: string, network: boolean, docketArgv: string[]) {
+  const home = `${dir}/home 50%`;
+  return systemdHardening({
+    name: "oracle-check",
+    source: "dropin",
+    module: `${home}/tasks/oracle-check.ts`,
+    grants: {
+      network: network ? ["127.0.0.1:8080"] : false,
+      destructive: true,
+      writes: [`${dir}/out dir`],
+      reads: [`/home/some one/in`],
+      max_memory_mb: 256,
+    },
+    config: { timeout_seconds: 300 },
+  }, {
+    scope: "system",
+    cfg: {
+      path: `${home}/config.yaml`,
+      home,
+      state_dir: `${home}/state.db`,
+      logs_dir: `${home}/logs`,
+      tasks_dir: `${home}/tasks`,
+      tasks: {},
+    },
+    docketArgv,
+    denoDir: "/home/some one/.cache/deno",
+  });
+}
 
 /** Writes the pair into `dir` and runs `systemd-analyze verify` on it. */
 async function verify(dir: string, units: RenderedUnits) {
@@ -185,12 +214,14 @@ Deno.test({
       await Deno.copyFile("/bin/true", `${binDir}/docket`);
       await Deno.chmod(`${binDir}/docket`, 0o755);
       for (const network of [false, true]) {
+        const docketArgv = [`${binDir}/docket`, "--config", `${dir}/my config.yaml`];
         const units = renderUnits({
           ...unitBase,
           network,
-          docketArgv: [`${binDir}/docket`, "--config", `${dir}/my config.yaml`],
+          docketArgv,
           docketHome: `${dir}/home`,
           workingDirectory: dir,
+          directives: directivesFor(dir, network, docketArgv),
         });
         const r = await verify(dir, units);
         assertEquals({ code: r.code, stdout: r.stdout, stderr: r.stderr }, {
@@ -200,7 +231,12 @@ Deno.test({
         }, `network=${network}\n${units.service}\n${units.timer}`);
       }
       // Control: verify exits 0 on a bad OnCalendar= but warns, which the check above catches.
-      const units = renderUnits({ ...unitBase, docketArgv: ["/bin/true"], workingDirectory: dir });
+      const units = renderUnits({
+        ...unitBase,
+        docketArgv: ["/bin/true"],
+        workingDirectory: dir,
+        directives: [],
+      });
       const broken = {
         ...units,
         timer: units.timer.replace(/^OnCalendar=.*$/m, "OnCalendar=*:*/15"),

@@ -5,16 +5,20 @@ import { type taskJson, taskJsonFor } from "./common.ts";
 import { paint } from "../render/ui.ts";
 import { esc } from "../render/escape.ts";
 import { schemaTable, tree } from "../render/blocks.ts";
+import { renderSystemdView, type SystemdView, systemdView } from "../systemd/describe_view.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
   const t = await findTask(cfg, input.args[0]!);
   const dryRun = input.opts["dry-run"] === true;
-  return { exitCode: 0, data: { ok: true, task: taskJsonFor(t, { dryRun, cfg }) } };
+  // `systemd`: the hardening `docket install` would write for this task (same derivation).
+  const systemd = systemdView(t, cfg, Deno.env);
+  return { exitCode: 0, data: { ok: true, task: taskJsonFor(t, { dryRun, cfg }), systemd } };
 }
 
 export function render(data: unknown, ui: Ui): string {
-  const t = (data as { task: ReturnType<typeof taskJson> }).task;
+  const d = data as { task: ReturnType<typeof taskJson>; systemd?: SystemdView };
+  const t = d.task;
   const head = (k: string) => paint(ui, "bold", k + ":");
   const kv = (k: string, v: string) => `${paint(ui, "bold", (k + ":").padEnd(14))} ${v}`;
   const flag = (v: unknown) =>
@@ -49,6 +53,7 @@ export function render(data: unknown, ui: Ui): string {
     ...t.permissions.notes.map((n) => `  note: ${esc(n)}`),
   );
   for (const w of t.config_warnings) lines.push(paint(ui, "yellow", `warning: ${esc(w)}`));
+  if (d.systemd) lines.push(...renderSystemdView(d.systemd));
   if (t.load_error) lines.push("", paint(ui, "red", `load error: ${esc(t.load_error.message)}`));
   return lines.join("\n");
 }

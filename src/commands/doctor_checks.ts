@@ -202,6 +202,9 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
       });
     }
   }
+  // Installed units: systemd's exposure score, and drift from what install writes now.
+  const { unitChecks } = await import("../systemd/doctor_units.ts");
+  checks.push(...await unitChecks(cfg, tasks, Deno.env));
   const systemctl = which("systemctl");
   let systemd = false;
   try {

@@ -8,7 +8,8 @@ import { expandUser } from "../core/paths.ts";
 import { which } from "../core/which.ts";
 import { findTask, listTasks, type TaskInfo } from "../registry/registry.ts";
 import { cronToOnCalendar } from "../systemd/cron.ts";
-import { isEphemeralDeno, unitDir, unitOptionsFor } from "../systemd/install_plan.ts";
+import { denoDirOf, isEphemeralDeno, unitDir, unitOptionsFor } from "../systemd/install_plan.ts";
+import { createDocketDirs, installWarnings } from "../systemd/install_checks.ts";
 import { nextStepsFor, renderUnits, type UnitScope } from "../systemd/units.ts";
 import { paint, table } from "../render/ui.ts";
 import { lazy } from "../core/lazy.ts";
@@ -85,8 +86,9 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   });
   const write = o.list !== true;
   if (write && planned.length) {
-    // WorkingDirectory= must exist before the first run, or systemd fails the service.
-    Deno.mkdirSync(cfg.home, { recursive: true, mode: 0o700 });
+    // WorkingDirectory= and ReadWritePaths= must exist before the first run, or systemd
+    // fails the service.
+    createDocketDirs(cfg);
     writeUnits(dir, planned.map((p) => p.r));
   }
   const timers = planned.map((p) => p.r.timerName);
@@ -103,7 +105,9 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     })),
     enabled: false,
     next_steps: planned.length ? nextStepsFor(scope, timers) : [],
-    warnings: [],
+    warnings: planned.flatMap((p) =>
+      installWarnings(p.t, cfg, { scope, denoDir: denoDirOf(Deno.env) })
+    ),
   };
   const bins = new Set(planned.map((p) => p.argv[0]).filter((b): b is string => !!b));
   for (const b of bins) {

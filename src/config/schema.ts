@@ -45,6 +45,13 @@ const notifySchema = z.object({
   ).optional(),
 }, { error: "must be a mapping with on, discord and/or telegram" }).strict();
 
+/** `run_as`: a system user name for `User=`, or `dynamic` for `DynamicUser=yes`. */
+export const RUN_AS_RE = /^[a-z_][a-z0-9_-]{0,30}$/;
+const runAs = z.string({ error: "must be a string" }).regex(
+  RUN_AS_RE,
+  'must be a user name (lower-case letters, digits, "_" and "-", starting with a letter or "_") or "dynamic"',
+).refine((v) => v !== "root", 'must not be "root": system units run as root without run_as');
+
 /** Keys shared by every task. Unknown keys pass through: they are the task's own config. */
 export const sharedTaskSchema = z.looseObject({
   type: z.enum(["command", "module"], { error: 'must be "command" or "module"' }).optional(),
@@ -52,6 +59,7 @@ export const sharedTaskSchema = z.looseObject({
   description: nonEmpty.optional(),
   schedule: nonEmpty.optional(),
   docket_bin: nonEmpty.optional(),
+  run_as: runAs.optional(),
   retry: z.number({ error: "must be a non-negative integer" }).int(
     "must be a non-negative integer",
   ).nonnegative("must be a non-negative integer").max(100, "must be at most 100").optional(),
@@ -115,5 +123,6 @@ export const topSchema = z.object({
     keep_runs: z.number().int().positive("must be a positive integer").optional(),
     keep_days: posNum.optional(),
   }).strict().optional(),
+  run_as: runAs.optional(),
   tasks: z.record(z.string(), z.unknown(), { error: "must be a mapping" }).nullable().optional(),
 }, { error: "must be a mapping" }).strict();

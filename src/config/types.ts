@@ -13,6 +13,8 @@ export interface DocketConfig {
   tasks_dir: string;
   logs_dir: string;
   history: { keep_runs?: number; keep_days?: number };
+  /** The user system units run docket as (`User=`), or `dynamic` (`DynamicUser=yes`). */
+  run_as?: string;
   tasks: Record<string, TaskSection>;
   /** The loader's content key (SHA-256 over the file's bytes and what validation used). */
   digest?: string;
@@ -45,6 +47,7 @@ export const SHARED_KEYS = [
   "hook_timeout_seconds",
   "notify",
   "docket_bin",
+  "run_as",
   "inputs",
   "outputs",
   "schema",

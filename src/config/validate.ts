@@ -44,6 +44,7 @@ export async function validateConfigText(
     home: at.home,
     ...defaultDirs(at.home, base, top.data),
     history,
+    ...(top.data.run_as === undefined ? {} : { run_as: top.data.run_as }),
     tasks,
   };
 }

@@ -1,12 +1,16 @@
 // What `docket install` writes, decided without touching the system: the unit folder, the
 // docket command systemd runs, and each scheduled task's UnitOptions.
-import type { DocketConfig, TaskSection } from "../config/types.ts";
+import type { DocketConfig } from "../config/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { dirname, fromFileUrl, join } from "../core/path.ts";
 import { expandUser, resolvePath } from "../core/paths.ts";
 import { which } from "../core/which.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import type { UnitOptions, UnitScope } from "./units.ts";
+import { systemdHardening } from "./hardening.ts";
+import { networkNeeds } from "./hardening_net.ts";
+
+export { runBudgetSeconds } from "./budget.ts";
 
 /** Where systemd loads units from: `$XDG_CONFIG_HOME/systemd/user` or `/etc/systemd/system`. */
 export function unitDir(scope: UnitScope, env: { get(k: string): string | undefined }): string {
@@ -78,37 +82,37 @@ export function docketArgv(task: string, docketBin: unknown, cfg: DocketConfig):
 const num = (v: unknown): number | undefined =>
   typeof v === "number" && Number.isFinite(v) ? v : undefined;
 
-/**
- * The longest a whole run may take: every attempt's timeout and kill grace plus the backoff
- * waits between attempts (as src/runs/execute.ts does them). Undefined without a timeout.
- */
-export function runBudgetSeconds(section: TaskSection): number | undefined {
-  const timeout = num(section.timeout_seconds);
-  if (timeout === undefined) return undefined;
-  const retry = num(section.retry) ?? 0;
-  const base = num(section.backoff_base) ?? 2;
-  const cap = num(section.backoff_max);
-  const grace = num(section.kill_grace_seconds) ?? 5;
-  let total = (timeout + grace) * (retry + 1);
-  for (let attempt = 1; attempt <= retry; attempt++) {
-    const wait = Math.pow(base, attempt);
-    total += cap === undefined ? wait : Math.min(wait, cap);
-  }
-  return total;
+/** Whether the service may keep the network (see networkNeeds for who needs it). */
+export function needsNetwork(t: TaskInfo): boolean {
+  return networkNeeds(t).length > 0;
 }
 
 /**
- * Whether the service may keep the network (else a system unit gets PrivateNetwork=yes). The
- * docket process itself sends notifications and runs hooks, and a command task's `network`
- * is advisory, so only an explicit `false` there takes the network away.
+ * The DENO_DIR the installing Deno uses (docket's npm packages are cached there), named in the
+ * unit: a system service has no HOME, so Deno would guess another folder.
  */
-export function needsNetwork(t: TaskInfo): boolean {
-  const n = t.grants.network;
-  if (n === true || (Array.isArray(n) && n.length > 0)) return true;
-  const c = t.config;
-  if (c.notify !== undefined) return true;
-  if (["on_success", "on_failure", "on_complete"].some((k) => c[k] !== undefined)) return true;
-  return t.source === "command" && n === undefined;
+export function denoDirOf(env: { get(k: string): string | undefined }): string | undefined {
+  const set = env.get("DENO_DIR");
+  if (set?.startsWith("/")) return set;
+  const xdg = env.get("XDG_CACHE_HOME");
+  if (xdg?.startsWith("/")) return join(xdg, "deno");
+  const home = env.get("HOME");
+  return home?.startsWith("/") ? join(home, ".cache", "deno") : undefined;
+}
+
+/** The real paths behind the ExecStart binary and DENO_DIR, where they differ (symlinks). */
+export function resolvedPaths(argv: readonly string[], denoDir: string | undefined): string[] {
+  const out: string[] = [];
+  for (const p of [argv[0], denoDir]) {
+    if (!p) continue;
+    try {
+      const real = Deno.realPathSync(p);
+      if (real !== p) out.push(real);
+    } catch {
+      // missing: systemd will say so when it starts the unit
+    }
+  }
+  return out;
 }
 
 /** The unit options for one scheduled task. */
@@ -118,23 +122,29 @@ export function unitOptionsFor(
 ): UnitOptions {
   const c = t.config;
   const schedule = String(c.schedule);
-  const timeout = runBudgetSeconds(c);
   const delay = num(c.randomized_delay_seconds);
-  const memory = num(t.grants.max_memory_mb);
+  const argv = docketArgv(t.name, c.docket_bin, o.cfg);
+  const denoDir = denoDirOf(o.env);
   // A system service gets no $HOME (no User=), so docket's default home would not resolve
   // there: name it explicitly. User services inherit HOME from the user manager.
   const home = o.env.get("DOCKET_HOME") || o.scope === "system" ? o.cfg.home : undefined;
   return {
     taskName: t.name,
-    docketArgv: docketArgv(t.name, c.docket_bin, o.cfg),
+    docketArgv: argv,
     ...(home === undefined ? {} : { docketHome: home }),
     ...(o.env.get("DOCKET_CONFIG") ? { docketConfig: o.cfg.path } : {}),
+    ...(denoDir === undefined ? {} : { denoDir }),
     workingDirectory: o.cfg.home,
     schedule,
-    ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
     ...(delay ? { randomizedDelaySeconds: delay } : {}),
     network: needsNetwork(t),
-    ...(memory === undefined ? {} : { maxMemoryMb: memory }),
+    directives: systemdHardening(t, {
+      scope: o.scope,
+      cfg: o.cfg,
+      docketArgv: argv,
+      ...(denoDir === undefined ? {} : { denoDir }),
+      resolvedPaths: resolvedPaths(argv, denoDir),
+    }),
     scope: o.scope,
     ...(t.description ? { description: t.description } : {}),
   };

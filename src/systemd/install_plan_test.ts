@@ -2,9 +2,11 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import type { DocketConfig } from "../config/types.ts";
 import { DocketError } from "../core/errors.ts";
 import type { TaskInfo } from "../registry/registry.ts";
+import { which } from "../core/which.ts";
 import {
   currentInvocation,
   docketArgv,
+  isEphemeralDeno,
   needsNetwork,
   runBudgetSeconds,
   unitDir,
@@ -68,7 +70,10 @@ Deno.test("runBudgetSeconds covers every attempt, its kill grace and the backoff
 
 Deno.test("docketArgv: the current deno + main.ts, or docket_bin made absolute", () => {
   const cur = currentInvocation();
-  assertEquals(cur[0], Deno.execPath());
+  // Started from npx's cache (as here), the units use a `deno` on PATH outside it.
+  const self = Deno.execPath();
+  const onPath = which("deno");
+  assertEquals(cur[0], isEphemeralDeno(self) && onPath && !isEphemeralDeno(onPath) ? onPath : self);
   ok(cur.at(-1)!.endsWith("/main.ts") && cur.at(-1)!.startsWith("/"));
   assertEquals(docketArgv("t", undefined, cfg), cur);
   ok(docketArgv("t", "sh", cfg)[0]!.match(/^\/.*\/sh$/));
@@ -88,7 +93,8 @@ Deno.test("needsNetwork: declared network, notifications and hooks keep it; comm
   assertEquals(needsNetwork(task({ grants: { network: [] } })), false);
   assertEquals(needsNetwork(task({ grants: { network: ["a.example:443"] } })), true);
   assertEquals(needsNetwork(task({ grants: { network: true } })), true);
-  assertEquals(needsNetwork(task({ config: { notify: { on: ["failure"] } } })), true);
+  assertEquals(needsNetwork(task({ config: { notify: { on: ["failure"] } } })), false);
+  assertEquals(needsNetwork(task({ config: { notify: { discord: { webhook_url: "x" } } } })), true);
   assertEquals(needsNetwork(task({ config: { on_failure: "curl x" } })), true);
   assertEquals(needsNetwork(task({ source: "command" })), true);
   assertEquals(needsNetwork(task({ source: "command", grants: { network: false } })), false);

@@ -5,6 +5,13 @@ import { cronToOnCalendar } from "./cron.ts";
 
 export type UnitScope = "user" | "system";
 
+/** One line of the [Service] section, with why it is safe for docket's own work. */
+export interface Directive {
+  directive: string;
+  value: string;
+  reason: string;
+}
+
 export interface UnitOptions {
   taskName: string;
   /** Absolute argv for ExecStart, e.g. ["/usr/local/bin/deno","run","-A","/opt/docket/main.ts"]. */
@@ -13,13 +20,16 @@ export interface UnitOptions {
   docketHome?: string;
   /** Sets Environment=DOCKET_CONFIG= when given. */
   docketConfig?: string;
+  /** Sets Environment=DENO_DIR= when given: the cache docket's own npm packages are in. */
+  denoDir?: string;
   workingDirectory: string;
   /** 5-field cron expression or @-macro. */
   schedule: string;
-  timeoutSeconds?: number;
   randomizedDelaySeconds?: number;
+  /** Whether to order the service after network-online.target (system units). */
   network: boolean;
-  maxMemoryMb?: number;
+  /** The [Service] hardening lines (see systemdHardening), written in this order. */
+  directives: readonly Directive[];
   scope: UnitScope;
   description?: string;
 }
@@ -30,9 +40,6 @@ export interface RenderedUnits {
   service: string;
   timer: string;
 }
-
-/** Time systemd grants beyond the task timeout, so docket can stop the task and record the run. */
-export const TIMEOUT_MARGIN_SECONDS = 60;
 
 /** Renders the service and timer unit files for one scheduled task. */
 export function renderUnits(o: UnitOptions): RenderedUnits {
@@ -56,19 +63,11 @@ export function renderUnits(o: UnitOptions): RenderedUnits {
     ...(o.docketHome === undefined
       ? []
       : [`Environment=${word(`DOCKET_HOME=${o.docketHome.replaceAll("%", "%%")}`)}`]),
-    ...(o.docketConfig === undefined
-      ? []
-      : [`Environment=${word(`DOCKET_CONFIG=${o.docketConfig.replaceAll("%", "%%")}`)}`]),
-    `TimeoutStartSec=${
-      o.timeoutSeconds === undefined
-        ? "infinity"
-        : Math.ceil(o.timeoutSeconds) + TIMEOUT_MARGIN_SECONDS
-    }`,
-    "NoNewPrivileges=yes",
-    // User managers cannot set up these namespaces (systemd.exec(5)): system scope only.
-    ...(system ? ["PrivateTmp=yes"] : []),
-    ...(system && !o.network ? ["PrivateNetwork=yes"] : []),
-    ...(o.maxMemoryMb === undefined ? [] : [`MemoryMax=${Math.ceil(o.maxMemoryMb)}M`]),
+    ...(["DOCKET_CONFIG", "DENO_DIR"] as const).flatMap((k) => {
+      const v = k === "DENO_DIR" ? o.denoDir : o.docketConfig;
+      return v === undefined ? [] : [`Environment=${word(`${k}=${v.replaceAll("%", "%%")}`)}`];
+    }),
+    ...o.directives.map((d) => `${d.directive}=${d.value}`),
     "",
   ].join("\n");
 
@@ -117,17 +116,20 @@ function validate(o: UnitOptions): void {
     throw bad(`the working directory "${o.workingDirectory}" is not an absolute path`);
   }
   // WorkingDirectory= and Environment= values cannot span lines.
-  if (hasControl(o.workingDirectory + (o.docketHome ?? "") + (o.docketConfig ?? ""))) {
-    throw bad("the working directory, DOCKET_HOME or DOCKET_CONFIG contains control characters");
+  const envs = (o.docketHome ?? "") + (o.docketConfig ?? "") + (o.denoDir ?? "");
+  if (hasControl(o.workingDirectory + envs)) {
+    throw bad(
+      "the working directory, DOCKET_HOME, DOCKET_CONFIG or DENO_DIR contains control characters",
+    );
   }
-  const numbers = [
-    ["timeout", o.timeoutSeconds, 0],
-    ["randomized delay", o.randomizedDelaySeconds, 0],
-    ["memory limit", o.maxMemoryMb, 1],
-  ] as const;
-  for (const [what, value, min] of numbers) {
-    if (value !== undefined && !(Number.isFinite(value) && value >= min)) {
-      throw bad(`the ${what} ${value} is out of range (at least ${min})`);
+  const delay = o.randomizedDelaySeconds;
+  if (delay !== undefined && !(Number.isFinite(delay) && delay >= 0)) {
+    throw bad(`the randomized delay ${delay} is out of range (at least 0)`);
+  }
+  // Values are built by systemdHardening with paths quoted; a line break would add a directive.
+  for (const d of o.directives) {
+    if (!/^[A-Za-z]+$/.test(d.directive) || hasControl(d.value)) {
+      throw bad(`the directive ${JSON.stringify(d.directive)} is malformed`);
     }
   }
 }
@@ -156,6 +158,11 @@ function execArg(arg: string, index: number): string {
   let s = arg.replaceAll("%", "%%");
   if (index > 0) s = s.replaceAll("$", () => "$$");
   return word(s);
+}
+
+/** A path in a space-separated list of paths (ReadWritePaths= …): specifiers escaped, quoted. */
+export function pathWord(path: string): string {
+  return word(path.replaceAll("%", "%%"));
 }
 
 /** A word as is when it holds no separators, quotes or escapes; otherwise double-quoted. */
