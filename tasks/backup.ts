@@ -35,6 +35,7 @@ import { hbackupNeedsHome, runHbackup } from "./lib/hbackup_run.ts";
 import { isRcloneRemote } from "./lib/rclone.ts";
 import { isRsyncRemote } from "./lib/rsync.ts";
 import { syncResult } from "./lib/sync_run.ts";
+import { hbackupWrites } from "./lib/hbackup_writes.ts";
 
 export const BACKUP_TOOLS = ["rclone", "rsync", "hbackup"] as const;
 export type BackupTool = typeof BACKUP_TOOLS[number];
@@ -68,11 +69,13 @@ export function backupGrants(config: TaskConfig): Partial<TaskGrants> {
     } catch {
       return { exec: [], network: false, destructive: false };
     }
+    const writes = hbackupWrites(s);
     return {
       exec: [expandForGrant(s.bin)],
       // `auto` uploads as configured in hbackup's own config file.
       network: s.action === "auto",
-      destructive: false,
+      destructive: writes.length > 0,
+      ...(writes.length ? { writes } : {}),
       ...(hbackupNeedsHome(s) ? { sys: ["homedir"] } : {}),
     };
   }

@@ -213,12 +213,14 @@ Deno.test("backup grants: only the selected tool; network only for remote paths;
   eq(backupGrants({ tool: "hbackup", hbackup_bin: "/opt/hb", output: "/b/x.tar.zst" }), {
     exec: ["/opt/hb"],
     network: false,
-    destructive: false,
+    destructive: true,
+    writes: ["/b"],
   });
   eq(backupGrants({ tool: "hbackup", hbackup_command: "auto" }), {
     exec: ["hbackup"],
     network: true,
-    destructive: false,
+    destructive: true,
+    writes: [`${Deno.env.get("HOME")}/backups`],
   });
   eq(backupGrants({ tool: "hbackup" }).sys, ["homedir"], "docket chooses the archive path under ~");
   eq(backup.exec, ["rclone"], "declared grants are those of the defaults");

@@ -6,7 +6,8 @@
  * `hbackup backup --dry-run` (the files that would be archived); `list` is read-only and runs;
  * `upload` and `setup-drive` have no dry run in hbackup and are only described.
  *
- * Grants: `exec` is exactly `hbackup_bin`; `network` only for `upload` and `auto`; `sys:
+ * Grants: `exec` is exactly `hbackup_bin`; `network` only for `upload` and `auto`; `backup`
+ * and `auto` write the archive's folder (`destructive`, `writes`); `sys:
  * ["homedir"]` only when docket must choose the archive path or expand `~`. hbackup itself
  * runs outside Deno's sandbox and sees only the cleared environment (HOME is all it needs).
  *
@@ -25,6 +26,7 @@ import {
 import { TASK_LIB_DIR } from "./lib/own_code.ts";
 import { HBACKUP_ACTIONS, type HbackupSettings } from "./lib/hbackup_cli.ts";
 import { hbackupNeedsHome, runHbackup } from "./lib/hbackup_run.ts";
+import { hbackupWrites } from "./lib/hbackup_writes.ts";
 
 const OPTIONAL_KEYS = [
   ["output", "output"],
@@ -58,10 +60,13 @@ export function hbackupGrants(config: TaskConfig): Partial<TaskGrants> {
   } catch {
     return { exec: [], network: false };
   }
+  const writes = hbackupWrites(s);
   return {
     exec: [expandForGrant(s.bin)],
     network: s.action === "upload" || s.action === "auto",
-    destructive: false,
+    // It writes an archive: only into its folder (the OS sandbox holds hbackup to it).
+    destructive: writes.length > 0,
+    ...(writes.length ? { writes } : {}),
     ...(hbackupNeedsHome(s) ? { sys: ["homedir"] } : {}),
   };
 }

@@ -271,10 +271,16 @@ Deno.test("hbackup grants: exec is hbackup_bin as given; network only for upload
     network: false,
     destructive: false,
   });
-  eq(hbackupGrants({ action: "auto" }), { exec: ["hbackup"], network: true, destructive: false });
+  const home = Deno.env.get("HOME")!;
+  eq(hbackupGrants({ action: "auto" }), {
+    exec: ["hbackup"],
+    network: true,
+    destructive: true,
+    writes: [`${home}/backups`],
+  });
   eq(hbackupGrants({ action: "backup" }).sys, ["homedir"]);
   eq(hbackupGrants({ action: "upload", archive: "/a" }).network, true);
-  const home = Deno.env.get("HOME")!;
+  eq(hbackupGrants({ action: "backup", output: "/b/x.tar.zst" }).writes, ["/b"]);
   eq(hbackupGrants({ action: "list", hbackup_bin: "~/.local/bin/hbackup" }).exec, [
     `${home}/.local/bin/hbackup`,
   ]);

@@ -23,7 +23,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       logs_dir: cfg.logs_dir,
       exit_codes: { "0": "success", "1": "failure (see error.kind)", "2": "dry run completed" },
       commands: commandsJson(),
-      tasks: [...tasks.values()].sort(byName).map(taskJson),
+      tasks: [...tasks.values()].sort(byName).map((t) => taskJson(t, cfg)),
     },
   };
 }

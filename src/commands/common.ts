@@ -4,8 +4,8 @@ import type { RunRow } from "../core/store.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { reconcile } from "../runs/reconcile.ts";
-import { commandPermissions, deriveSandbox } from "../sandbox/permissions.ts";
-import { fromFileUrl } from "../core/path.ts";
+import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
+import { hostFacts } from "../sandbox/host.ts";
 import { maskTokenShapes } from "../notify/mask.ts";
 
 export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
@@ -39,18 +39,17 @@ export function maskConfig(v: unknown, key = ""): unknown {
   return typeof v === "string" ? maskTokenShapes(v) : v;
 }
 
-export function sandboxOf(t: TaskInfo) {
-  if (t.source === "command") return commandPermissions(t.grants);
-  const modulePath = t.module?.startsWith("file:") ? fromFileUrl(t.module) : t.module ?? undefined;
-  return deriveSandbox({
-    grants: t.grants,
-    ...(modulePath ? { modulePath } : {}),
-    scratchDir: "<scratch>",
-  });
+/**
+ * The task's child spec as a run would get it (placeholders for the run id and scratch dir),
+ * from the same function the runner executes. A task that failed to load has no child.
+ */
+export function sandboxOf(t: TaskInfo, cfg: DocketConfig) {
+  const host = hostFacts(cfg, t.name);
+  return taskChildSpec(t, describeRun(t.config), { ...host, envSource: {} });
 }
 
-export function taskJson(t: TaskInfo) {
-  const sb = sandboxOf(t);
+export function taskJson(t: TaskInfo, cfg: DocketConfig) {
+  const sb = sandboxOf(t, cfg);
   return {
     name: t.name,
     description: t.description,
@@ -66,6 +65,9 @@ export function taskJson(t: TaskInfo) {
     schedule: typeof t.config.schedule === "string" ? t.config.schedule : null,
     permissions: sb.permissions,
     deno_flags: sb.deno_flags,
+    /** The child's argv exactly as the runner starts it (`<scratch>`: the run's scratch dir). */
+    child_argv: [sb.cmd, ...sb.args],
+    sandbox: sb.os,
     load_error: t.loadError,
   };
 }

@@ -7,7 +7,7 @@ import { paint } from "../render/ui.ts";
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
   const t = await findTask(cfg, input.args[0]!);
-  return { exitCode: 0, data: { ok: true, task: taskJson(t) } };
+  return { exitCode: 0, data: { ok: true, task: taskJson(t, cfg) } };
 }
 
 export function render(data: unknown, ui: Ui): string {

@@ -40,6 +40,11 @@ const notifySchema = z.object({
   ).optional(),
 }, { error: "must be a mapping with on, discord and/or telegram" }).strict();
 
+/** `sandbox: { os: auto | required | off }` (top level, and per task in the config file only). */
+const sandboxSchema = z.object({
+  os: z.enum(["auto", "required", "off"], { error: "must be auto, required or off" }).optional(),
+}, { error: "must be a mapping with os: auto, required or off" }).strict();
+
 /** Keys shared by every task. Unknown keys pass through: they are the task's own config. */
 export const sharedTaskSchema = z.looseObject({
   type: z.enum(["command", "module"], { error: 'must be "command" or "module"' }).optional(),
@@ -78,6 +83,7 @@ export const sharedTaskSchema = z.looseObject({
   idle_timeout_seconds: nonNegNumOrNull.optional(),
   kill_grace_seconds: z.number().nonnegative("must be a non-negative number").optional(),
   randomized_delay_seconds: z.number().nonnegative("must be a non-negative number").optional(),
+  sandbox: sandboxSchema.optional(),
 });
 
 /** A command: a string holding a word, or a non-empty list (an empty argv cannot run). */
@@ -110,5 +116,6 @@ export const topSchema = z.object({
     keep_runs: z.number().int().positive("must be a positive integer").optional(),
     keep_days: posNum.optional(),
   }).strict().optional(),
+  sandbox: sandboxSchema.optional(),
   tasks: z.record(z.string(), z.unknown(), { error: "must be a mapping" }).nullable().optional(),
 }, { error: "must be a mapping" }).strict();

@@ -13,6 +13,8 @@ export interface DocketConfig {
   tasks_dir: string;
   logs_dir: string;
   history: { keep_runs?: number; keep_days?: number };
+  /** The OS sandbox policy (absent: auto). Per task: the section's own `sandbox.os`. */
+  sandbox?: { os?: "auto" | "required" | "off" };
   tasks: Record<string, TaskSection>;
 }
 
@@ -51,6 +53,7 @@ export const SHARED_KEYS = [
   "idle_timeout_seconds",
   "kill_grace_seconds",
   "randomized_delay_seconds",
+  "sandbox",
 ] as const;
 
 /** Keys of `type: command` tasks that are docket's, not passed to anything. */

@@ -43,6 +43,7 @@ export async function validateConfigText(
     home: at.home,
     ...defaultDirs(at.home, base, top.data),
     history,
+    ...(top.data.sandbox?.os ? { sandbox: { os: top.data.sandbox.os } } : {}),
     tasks,
   };
 }

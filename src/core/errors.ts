@@ -16,6 +16,7 @@ export const ERROR_KINDS = [
   "state_error",
   "io_error",
   "not_supported",
+  "sandbox_unavailable",
   "internal",
 ] as const;
 export type ErrorKind = typeof ERROR_KINDS[number];
@@ -74,6 +75,7 @@ export function exitCodeFor(kind: ErrorKind): number {
     case "state_error":
     case "io_error":
     case "not_supported":
+    case "sandbox_unavailable":
     case "internal":
       return 1;
     default: {

@@ -2,7 +2,8 @@
 import { fromFileUrl, join, toFileUrl } from "../core/path.ts";
 import { taskOwnConfig } from "../config/types.ts";
 import type { Auditor } from "../sandbox/audit.ts";
-import { childEnv, deriveSandbox } from "../sandbox/permissions.ts";
+import { sandboxDetails, taskChildSpec } from "../sandbox/child_spec.ts";
+import { hostFacts, prepareDirs } from "../sandbox/host.ts";
 import { classifyDenial, MAX_RESULT_FRAME, type ResultFrame } from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import type { EventSink } from "./events.ts";
@@ -20,8 +21,6 @@ import {
 } from "./outcome.ts";
 import { applySchemaDefaults } from "./schema_check.ts";
 
-const HARNESS = new URL("../sandbox/harness.ts", import.meta.url);
-
 export async function attemptDeno(
   p: Prepared,
   po: PerformOptions,
@@ -34,24 +33,9 @@ export async function attemptDeno(
   const modulePath = p.task.module!.startsWith("file:")
     ? fromFileUrl(p.task.module!)
     : p.task.module!;
-  const spec = deriveSandbox({ grants: p.task.grants, modulePath, scratchDir: scratch });
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
-  const context = {
-    DOCKET_RUN_ID: p.runId,
-    DOCKET_TASK_NAME: p.task.name,
-    DOCKET_DRY_RUN: p.dryRun ? "1" : "0",
-    DOCKET_SCRATCH_DIR: scratch,
-    DOCKET_ATTEMPT: String(attempt),
-  };
-  const env = childEnv({
-    source: Deno.env.toObject(),
-    required: p.task.grants.required_env ?? [],
-    context,
-    extra: { TMPDIR: scratch },
-  });
   // Outside the scratch dir, so the task cannot rewrite its own audit (cleared env: pass it).
   const auditFile = join(p.cfg.logs_dir, `${p.runId}.${attempt}.audit.jsonl`);
-  if (auditor) env.DENO_AUDIT_PERMISSIONS = auditFile;
   const stdin = new TextEncoder().encode(JSON.stringify({
     module: toFileUrl(modulePath).href,
     config: applySchemaDefaults(p.task.schema, taskOwnConfig(p.section)),
@@ -63,17 +47,22 @@ export async function attemptDeno(
     nonce,
     graceMs: limits(p.section).graceMs,
   }));
+  const spec = taskChildSpec(p.task, {
+    runId: p.runId,
+    attempt,
+    dryRun: p.dryRun,
+    scratchDir: scratch,
+    section: p.section,
+    stdin,
+    ...(auditor ? { docketEnv: { DENO_AUDIT_PERMISSIONS: auditFile } } : {}),
+  }, hostFacts(p.cfg, p.task.name));
   const stderr = tailKeeper(8192);
   let out: ChildOutcome;
   try {
-    out = await runChild({
-      cmd: Deno.execPath(),
-      args: ["run", ...spec.deno_flags, "--no-config", "--no-lock", HARNESS.href],
-      env,
-      cwd: scratch,
-      stdin,
-    }, {
+    prepareDirs(spec);
+    out = await runChild(spec, {
       ...limits(p.section),
+      runId: p.runId,
       log: writeLog,
       nonce,
       signal: po.signal,
@@ -106,7 +95,7 @@ export async function attemptDeno(
     }
     await auditor?.collect(auditFile, scratch);
   }
-  if (out.killedBy) return noted(out, killedOutcome(out.killedBy, p.section));
+  if (out.killedBy) return sandboxDetails(spec, noted(out, killedOutcome(out.killedBy, p.section)));
   if (out.spawnError) {
     return {
       status: "failed",
@@ -116,7 +105,7 @@ export async function attemptDeno(
       retryable: false,
     };
   }
-  return noted(out, fromResult(out, p, stderr.text()));
+  return sandboxDetails(spec, noted(out, fromResult(out, p, stderr.text())));
 }
 
 export function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): AttemptOutcome {

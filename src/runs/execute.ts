@@ -15,6 +15,8 @@ import { taskOwnConfig } from "../config/types.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
+import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
+import { hostFacts } from "../sandbox/host.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
 import { assertOverridable } from "./overrides.ts";
@@ -62,6 +64,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     assertOverridable(task, o.overrides);
     assertSameGrants(task, section, o.overrides);
   }
+  assertOsPolicy(o.cfg, task, section);
   if (task.source !== "command") {
     assertSchema(task.name, task.schema, applySchemaDefaults(task.schema, taskOwnConfig(section)));
     assertNoEscapingLinks(task.name, task.grants);
@@ -286,6 +289,16 @@ export async function performRun(p: Prepared, po: PerformOptions): Promise<RunRo
   );
   await fireHooks(p, row);
   return p.store.getRun(p.runId)!;
+}
+
+/** `sandbox.os: required` refuses, before anything is recorded, a run the OS layer cannot hold. */
+function assertOsPolicy(cfg: DocketConfig, task: TaskInfo, section: Record<string, unknown>) {
+  const os = taskChildSpec(task, describeRun(section), hostFacts(cfg, task.name)).os;
+  if (!os.refused) return;
+  throw new DocketError("sandbox_unavailable", os.refused.message, {
+    hint: os.refused.hint,
+    details: { task: task.name, policy: os.policy, reason: os.reason ?? null },
+  });
 }
 
 /** Values of the task's declared variables (required_env), masked as `***` in what it records. */

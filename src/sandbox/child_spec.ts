@@ -1,0 +1,288 @@
+/**
+ * The one description of a task's child process: `taskChildSpec(task, run, host)` gives the
+ * exact command, argv, environment and working directory the runner executes, and the
+ * permissions report (who enforces what) derived in the same pass. `describe`/`capabilities`
+ * show this spec's own arrays (with `<scratch>` placeholders), never a second rendering.
+ * Pure: every fact about the host comes in `host` (see host.ts).
+ */
+import type { TaskSection } from "../config/types.ts";
+import { fromFileUrl } from "../core/path.ts";
+import type { TaskGrants } from "../task_api.ts";
+import { commandArgv } from "./command_argv.ts";
+import type { HostFacts, OsPolicy } from "./host.ts";
+import { jailArgs, type JailInput } from "./jail.ts";
+import {
+  childEnv,
+  commandPermissions,
+  deriveSandbox,
+  type Enforcement,
+  type Permissions,
+} from "./permissions.ts";
+import type { ChildSpec } from "./spawn.ts";
+
+export const HARNESS = new URL("./harness.ts", import.meta.url);
+
+export interface SpecTask {
+  name: string;
+  source: string;
+  /** File path or file URL of the module (TypeScript tasks). */
+  module: string | null;
+  grants: TaskGrants;
+}
+
+export interface RunContext {
+  runId: string;
+  attempt: number;
+  dryRun: boolean;
+  scratchDir: string;
+  /** The effective section (config + overrides): command, args, cwd, env, limits. */
+  section: TaskSection;
+  stdin?: Uint8Array;
+  /** Extra variables docket itself passes (the audit file). */
+  docketEnv?: Record<string, string>;
+}
+
+export interface OsLayer {
+  /** `bwrap` when the child runs inside the OS sandbox, else null. */
+  layer: "bwrap" | null;
+  policy: OsPolicy;
+  /** Why the OS layer is not used (policy off, bwrap missing, namespaces denied). */
+  reason?: string;
+  /** Set when `sandbox.os: required` cannot be met: the run is refused with this. */
+  refused?: { message: string; hint: string };
+}
+
+export interface TaskChildSpec extends ChildSpec {
+  /** Deno's permission flags, exactly as they appear inside `args`. */
+  deno_flags: string[];
+  permissions: Permissions;
+  os: OsLayer;
+  /** The child runs in a jail: kill through its init (see spawn.ts). */
+  jailed: boolean;
+  /** The jail's network: none (own namespace) or the host's; null when not jailed. */
+  netns: "none" | "host" | null;
+  /** Declared `writes` paths to create (as folders) before a jailed run: binds need them. */
+  mkdirs: string[];
+}
+
+/** The run context `describe` and `capabilities` render: placeholders, no real run. */
+export function describeRun(section: TaskSection): RunContext {
+  return { runId: "<run_id>", attempt: 1, dryRun: false, scratchDir: "<scratch>", section };
+}
+
+export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts): TaskChildSpec {
+  const g = task.grants;
+  const isCommand = task.source === "command";
+  const exec = g.exec ?? [];
+  const programs = isCommand || exec.length > 0;
+  const list = Array.isArray(g.network) && g.network.length > 0;
+  const os = osLayer(host, programs && list);
+  const jailed = os.layer === "bwrap";
+  const scratch = run.scratchDir;
+  const context: Record<string, string> = {
+    DOCKET_RUN_ID: run.runId,
+    DOCKET_TASK_NAME: task.name,
+    DOCKET_DRY_RUN: run.dryRun ? "1" : "0",
+    DOCKET_SCRATCH_DIR: scratch,
+    DOCKET_ATTEMPT: String(run.attempt),
+  };
+  const writes = (g.writes ?? []).map(host.real);
+  const reads = (g.reads ?? []).map(host.real);
+  const deadline = deadlineOf(run.section, host);
+  let inner: string[];
+  let deno_flags: string[] = [];
+  let permissions: Permissions;
+  let env: Record<string, string>;
+  let cwd: string;
+  let jail: Omit<JailInput, "masks" | "privateDirs" | "privateFiles" | "cwd">;
+  if (isCommand) {
+    const argv = commandArgv(run.section, run.dryRun) ?? commandArgv(run.section, false)!;
+    const resolved = host.resolve(argv[0]!);
+    inner = jailed && resolved ? [resolved, ...argv.slice(1)] : argv;
+    permissions = commandPermissions(g).permissions;
+    const extra: Record<string, string> = { TMPDIR: scratch };
+    for (const [k, v] of Object.entries((run.section.env as Record<string, unknown>) ?? {})) {
+      extra[k] = String(v);
+    }
+    env = childEnv({ source: host.envSource, required: g.required_env ?? [], context, extra });
+    cwd = run.section.cwd ? String(run.section.cwd) : scratch;
+    const writeAll = g.destructive === true && g.writes === undefined;
+    if (jailed) permissions.write = writeAll ? true : [scratch, ...(g.destructive ? writes : [])];
+    jail = {
+      network: netNone(g) ? "none" : "host",
+      writeAll,
+      writable: [scratch, ...(g.destructive ? writes : [])],
+      readable: [...host.homeEntries, ...(resolved ? [resolved] : []), ...reads, cwd],
+    };
+  } else {
+    const modulePath = task.module?.startsWith("file:") ? fromFileUrl(task.module) : task.module!;
+    const sb = deriveSandbox({ grants: g, modulePath, scratchDir: scratch });
+    deno_flags = sb.deno_flags;
+    permissions = sb.permissions;
+    inner = [host.denoPath, "run", ...deno_flags, "--no-config", "--no-lock", HARNESS.href];
+    env = childEnv({
+      source: host.envSource,
+      required: g.required_env ?? [],
+      context,
+      extra: { TMPDIR: scratch },
+    });
+    // A read-only DENO_DIR makes Deno retry writing its emit cache (≈ 170 ms per new module,
+    // measured): inside the jail it transpiles in memory instead.
+    if (jailed) env.DENO_EMIT_CACHE_MODE = "disable";
+    cwd = scratch;
+    const write = permissions.write;
+    jail = {
+      network: netNone(g) ? "none" : "host",
+      writeAll: write === true,
+      writable: write === true ? [scratch] : (write as string[]).map(host.real),
+      readable: [
+        ...host.homeEntries,
+        host.denoPath,
+        host.denoDir,
+        host.docketRoot,
+        ...permissions.read.map(host.real),
+        ...exec.map((e) => host.resolve(e)).filter((p): p is string => !!p),
+      ],
+      module: host.real(modulePath),
+    };
+  }
+  Object.assign(env, run.docketEnv ?? {});
+  permissions.enforced_by = enforcement(task, jailed);
+  if (jailed) {
+    permissions.notes = permissions.notes.filter((n) =>
+      !/outside Deno's sandbox|labels only/.test(n)
+    );
+    permissions.notes.push(...jailNotes(programs, list));
+  } else if (os.reason && programs) permissions.notes.push(`OS sandbox not used: ${os.reason}`);
+  let cmd = inner[0]!;
+  let args = inner.slice(1);
+  if (jailed) {
+    const bw = jailArgs({
+      ...jail,
+      masks: host.masks,
+      privateDirs: host.privateDirs,
+      privateFiles: host.privateFiles,
+      cwd,
+      ...(deadline ? { deadline } : {}),
+    });
+    cmd = host.probe.bwrap!;
+    args = [...bw, ...inner];
+  }
+  const spec: TaskChildSpec = {
+    cmd,
+    args,
+    env,
+    cwd,
+    deno_flags,
+    permissions,
+    os,
+    jailed,
+    netns: jailed ? jail.network : null,
+    mkdirs: jailed ? jail.writable.filter((w) => w !== scratch) : [],
+  };
+  if (run.stdin) spec.stdin = run.stdin;
+  return spec;
+}
+
+function netNone(g: TaskGrants): boolean {
+  return Array.isArray(g.network) ? g.network.length === 0 : g.network !== true;
+}
+
+/**
+ * Who enforces each declaration of this task on this host. The OS layer is what holds for
+ * programs (command tasks, `exec`); Deno's flags for Deno code. A network allow-list is not
+ * enforced for programs (no proxy yet): advisory. `read` for programs is advisory: the jail
+ * shows the whole root read-only except the masked folders.
+ */
+export function enforcement(
+  task: SpecTask,
+  jailed: boolean,
+): Required<Permissions["enforced_by"]> {
+  const g = task.grants;
+  const list = Array.isArray(g.network) && g.network.length > 0;
+  const programs = task.source === "command" || (g.exec ?? []).length > 0;
+  if (!programs) {
+    return { network: "deno", env: "deno", write: "deno", read: "deno", processes: "deno" };
+  }
+  const os: Enforcement = jailed ? "os" : "advisory";
+  return {
+    network: list ? "advisory" : os,
+    env: task.source === "command" ? "env_filter" : "deno",
+    write: os,
+    read: "advisory",
+    processes: os,
+  };
+}
+
+function osLayer(host: HostFacts, listForPrograms: boolean): OsLayer {
+  const policy = host.policy;
+  if (policy === "off") return { layer: null, policy, reason: "sandbox.os is off in the config" };
+  if (!host.probe.available) {
+    const reason = host.probe.reason ?? "bwrap does not work here";
+    const o: OsLayer = { layer: null, policy, reason };
+    if (policy === "required") {
+      o.refused = {
+        message: `The OS sandbox is required (sandbox.os: required) but unavailable: ${reason}`,
+        hint: host.probe.hint ?? "Run `docket doctor`; or set sandbox.os: auto in the config",
+      };
+    }
+    return o;
+  }
+  const o: OsLayer = { layer: "bwrap", policy };
+  if (policy === "required" && listForPrograms) {
+    o.refused = {
+      message: "The OS sandbox is required but cannot enforce a network allow-list for " +
+        "programs (command tasks, exec): they would get the host's network",
+      hint: "Declare network: true (and say so) or false, or set this task's sandbox.os: auto",
+    };
+  }
+  return o;
+}
+
+function deadlineOf(section: TaskSection, host: HostFacts) {
+  const t = section.timeout_seconds;
+  if (typeof t !== "number" || t <= 0 || !host.timeoutBin) return undefined;
+  const g = typeof section.kill_grace_seconds === "number" ? section.kill_grace_seconds : 5;
+  return { timeout: host.timeoutBin, seconds: t + g };
+}
+
+function jailNotes(programs: boolean, list: boolean): string[] {
+  const n = [
+    "OS sandbox (bwrap): root read-only, docket's home, /tmp, /run and other runs' scratch " +
+    "hidden; scratch and declared writes writable; own PID namespace (nothing outlives the run)",
+  ];
+  if (programs) {
+    n.push(
+      "reads is not a limit for programs: they can read the whole (read-only) root except " +
+        "the hidden folders; reads inside those are bound back read-only",
+    );
+  }
+  if (list && programs) {
+    n.push("a network allow-list is not enforced for programs: they get the host's network");
+  }
+  return n;
+}
+
+/** `details.sandbox` of a run: which OS layer held it (only when one did, or was refused). */
+export function sandboxDetails<T extends { details: Record<string, unknown> }>(
+  spec: TaskChildSpec,
+  o: T,
+): T {
+  // Deno code alone: Deno's flags hold it; the report stays as it was without the OS layer.
+  if (spec.permissions.enforced_by.processes === "deno") return o;
+  if (!spec.jailed) {
+    if (spec.os.policy === "off" || !spec.os.reason) return o;
+    return { ...o, details: { ...o.details, sandbox: { os: null, reason: spec.os.reason } } };
+  }
+  return {
+    ...o,
+    details: {
+      ...o.details,
+      sandbox: {
+        os: "bwrap",
+        network: spec.netns,
+        leftovers: "stopped with the run's PID namespace",
+      },
+    },
+  };
+}

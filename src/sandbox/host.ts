@@ -1,0 +1,134 @@
+/**
+ * What the child spec needs to know about this host (I/O lives here, so `taskChildSpec` stays
+ * pure): the OS-sandbox verdict and policy, where deno, its cache and docket's code live, which
+ * folders to mask, and how names resolve on the child's PATH.
+ */
+import type { DocketConfig } from "../config/types.ts";
+import { fromFileUrl } from "../core/path.ts";
+import { which } from "../core/which.ts";
+import { type OsProbe, osProbe } from "./os_probe.ts";
+
+export type OsPolicy = "auto" | "required" | "off";
+export const OS_POLICIES = ["auto", "required", "off"] as const;
+
+export interface HostFacts {
+  probe: OsProbe;
+  /** Effective for this task: the task's operator-set `sandbox.os`, else the top level's. */
+  policy: OsPolicy;
+  denoPath: string;
+  denoDir: string;
+  /** docket's own source tree (the harness, task.ts, built-in tasks). */
+  docketRoot: string;
+  /**
+   * What else lives in docket's home (a folder of the operator's): readable where a mask hid
+   * it. The home itself is masked, so files docket creates there later (a WAL) stay hidden.
+   */
+  homeEntries: string[];
+  /** Existing folders hidden from every jailed child. */
+  masks: string[];
+  /** docket's own folders and files: never visible, whatever a task declares. */
+  privateDirs: string[];
+  privateFiles: string[];
+  timeoutBin: string | undefined;
+  /** Resolves a program name as the child's PATH would (absolute path or undefined). */
+  resolve: (cmd: string) => string | undefined;
+  /** Canonical form of an existing path (symlinks resolved), else the path normalised. */
+  real: (p: string) => string;
+  envSource: Record<string, string>;
+}
+
+const ROOT = fromFileUrl(new URL("../../", import.meta.url)).replace(/\/$/, "");
+
+/** The operator's policy for a task: per-task `sandbox.os` in the config file, else top level. */
+export function osPolicyFor(cfg: DocketConfig, task: string): OsPolicy {
+  const t = (cfg.tasks[task]?.sandbox as { os?: OsPolicy } | undefined)?.os;
+  return t ?? cfg.sandbox?.os ?? "auto";
+}
+
+let cached: Omit<HostFacts, "policy" | "envSource"> & { key: string } | undefined;
+
+export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
+  const env = Deno.env.toObject();
+  const key = [cfg.home, cfg.logs_dir, cfg.tasks_dir, cfg.state_dir, cfg.path, env.PATH].join("\0");
+  if (!cached || cached.key !== key) {
+    const real = (p: string) => {
+      try {
+        return Deno.realPathSync(p);
+      } catch {
+        return p;
+      }
+    };
+    const isDir = (p: string) => {
+      try {
+        return Deno.statSync(p).isDirectory;
+      } catch {
+        return false;
+      }
+    };
+    const exists = (p: string) => {
+      try {
+        Deno.lstatSync(p);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const home = env.HOME ?? "/";
+    const denoDir = env.DENO_DIR ??
+      `${env.XDG_CACHE_HOME ?? `${home}/.cache`}/deno`;
+    const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? "", cfg.home]
+      .filter((p) => p.startsWith("/") && isDir(p)).map(real);
+    const priv = [cfg.logs_dir, cfg.tasks_dir, `${cfg.home}/cache`]
+      .filter((p) => isDir(p)).map(real);
+    const files = [cfg.state_dir, `${cfg.state_dir}-wal`, `${cfg.state_dir}-shm`, cfg.path]
+      .filter(exists).map(real);
+    const resolved = new Map<string, string | undefined>();
+    cached = {
+      key,
+      probe: osProbe(cfg.home),
+      denoPath: real(Deno.execPath()),
+      denoDir: real(denoDir),
+      docketRoot: real(ROOT),
+      homeEntries: homeEntries(real(cfg.home), [...priv, ...files]),
+      masks: masks.filter((m) => m !== "/"),
+      privateDirs: priv.filter((p) => p !== "/"),
+      privateFiles: files,
+      timeoutBin: which("timeout", env.PATH ?? ""),
+      resolve: (cmd) => {
+        if (!resolved.has(cmd)) resolved.set(cmd, which(cmd, env.PATH ?? ""));
+        return resolved.get(cmd);
+      },
+      real,
+    };
+  }
+  const { key: _k, ...facts } = cached;
+  return { ...facts, policy: osPolicyFor(cfg, task), envSource: env };
+}
+
+/**
+ * A bind mount needs its source: a declared `writes` path that does not exist yet is created
+ * as a folder (with its parents) before a jailed run, as the task itself could have done.
+ */
+export function prepareDirs(spec: { mkdirs: string[] }): void {
+  for (const d of spec.mkdirs) {
+    try {
+      Deno.lstatSync(d);
+    } catch {
+      Deno.mkdirSync(d, { recursive: true, mode: 0o700 });
+    }
+  }
+}
+
+function homeEntries(home: string, own: string[]): string[] {
+  const out: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(home)) {
+      const p = `${home}/${e.name}`;
+      if (own.includes(p) || e.name.startsWith(".") || /^state\.db|\.tmp$/.test(e.name)) continue;
+      out.push(p);
+    }
+  } catch {
+    // no home yet
+  }
+  return out.sort();
+}
