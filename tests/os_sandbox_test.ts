@@ -3,9 +3,7 @@
  * processes. Every denial has its positive control (the same task with the grant does it).
  */
 import assert from "node:assert/strict";
-import { exists, Home, loopbackServer, until, withHome } from "./helpers.ts";
-
-const PATH = Deno.env.get("PATH") ?? "";
+import { exists, type Home, loopbackServer, until, withHome } from "./helpers.ts";
 
 function command(name: string, sh: string, extra = ""): string {
   return `  ${name}:\n    type: command\n    command: ["sh", "-c", ${
@@ -63,7 +61,7 @@ Deno.test("os sandbox: a command task with network: false cannot reach a loopbac
       assert.equal(by.closed.network, "os");
       assert.equal(by.closed.write, "os");
       assert.equal(by.closed.processes, "os");
-      assert.equal(by.listed.network, "advisory", "no proxy yet: an allow-list is not enforced");
+      assert.equal(by.listed.network, "os", "an allow-list: no interfaces plus docket's proxy");
     });
   } finally {
     await srv.close();
@@ -250,4 +248,42 @@ Deno.test("os sandbox: the built-in rsync backup runs jailed without network and
   });
 });
 
-void PATH;
+Deno.test("os sandbox: an allow-list reaches the declared port (proxy, CONNECT, direct) and not another; denials reported", async () => {
+  const a = loopbackServer();
+  const b = loopbackServer();
+  try {
+    await withHome(async (h) => {
+      const c = (label: string, url: string, flags = "") =>
+        `curl ${flags} -sS -m 5 -o /dev/null -w '${label} %{http_code}\\n' ${url} 2>/dev/null;`;
+      const A = `http://127.0.0.1:${a.port}/`;
+      const B = `http://127.0.0.1:${b.port}/`;
+      const sh = c("proxy-a", A) + c("proxy-b", B) + c("connect-a", A, "-p") +
+        c("connect-b", B, "-p") + c("direct-a", A, "--noproxy '*'") +
+        c("direct-b", B, "--noproxy '*'") + c("name-a", `http://localhost:${a.port}/`) + " true";
+      h.config(
+        "tasks:\n" +
+          command("listed", sh, `    network: ["127.0.0.1:${a.port}", "localhost:${a.port}"]\n`),
+      );
+      const r = await h.run(["--json", "run", "listed"]);
+      assert.equal(r.json.status, "succeeded", JSON.stringify(r.json));
+      const got = Object.fromEntries(
+        (r.json.details.stdout as string).trim().split("\n").map((l) => l.split(" ")),
+      );
+      assert.deepEqual(got, {
+        "proxy-a": "200",
+        "proxy-b": "403",
+        "connect-a": "200",
+        "connect-b": "000",
+        "direct-a": "200",
+        "direct-b": "000",
+        "name-a": "200",
+      });
+      assert.equal(a.hits.length, 4, "the declared port saw the allowed requests");
+      assert.deepEqual(b.hits, [], "the other port saw nothing");
+      assert.deepEqual(r.json.details.sandbox.denied, [`127.0.0.1:${b.port}`]);
+    });
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});

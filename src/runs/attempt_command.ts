@@ -2,6 +2,7 @@
 import { nowIso } from "../core/ids.ts";
 import { sandboxDetails, taskChildSpec } from "../sandbox/child_spec.ts";
 import { hostFacts, prepareDirs } from "../sandbox/host.ts";
+import { openNet } from "../sandbox/net.ts";
 import { runChild } from "../sandbox/spawn.ts";
 import {
   commandArgv,
@@ -60,13 +61,16 @@ export async function attemptCommand(
     badLine ??= `a line longer than ${PARSE_CAP} bytes`;
   });
   const scratch = Deno.makeTempDirSync({ prefix: `docket-${p.runId}-` });
+  const host = hostFacts(p.cfg, p.task.name);
+  const net = await openNet(p.task, host);
   const spec = taskChildSpec(p.task, {
     runId: p.runId,
     attempt,
     dryRun: p.dryRun,
     scratchDir: scratch,
     section: p.section,
-  }, hostFacts(p.cfg, p.task.name));
+    ...(net.dir ? { netDir: net.dir } : {}),
+  }, host);
   // Unjailed, the command keeps the caller's working directory (as before the OS layer).
   if (!spec.jailed && !p.section.cwd) delete spec.cwd;
   let out;
@@ -93,6 +97,7 @@ export async function attemptCommand(
       },
     });
   } finally {
+    await net.close();
     try {
       Deno.removeSync(scratch, { recursive: true });
     } catch {
@@ -113,7 +118,7 @@ export async function attemptCommand(
   }
   if (streamJsonl) lines.end();
   if (out.killedBy) {
-    return sandboxDetails(spec, noted(out, killedOutcome(out.killedBy, p.section)));
+    return sandboxDetails(spec, noted(out, killedOutcome(out.killedBy, p.section)), net.denied);
   }
   if (out.spawnError) {
     return {
@@ -170,12 +175,16 @@ export async function attemptCommand(
       details,
       error: null,
       retryable: false,
-    });
+    }, net.denied);
   }
   const why = !success
     ? `${argv[0]} exited with code ${code}${
       lastLine(stderrTail.text()) ? `: ${lastLine(stderrTail.text()).slice(0, 200)}` : ""
     }`
     : parseError!;
-  return sandboxDetails(spec, { ...failed(why, "task_failed", details), retryable: !success });
+  return sandboxDetails(
+    spec,
+    { ...failed(why, "task_failed", details), retryable: !success },
+    net.denied,
+  );
 }

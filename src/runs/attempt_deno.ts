@@ -4,6 +4,7 @@ import { taskOwnConfig } from "../config/types.ts";
 import type { Auditor } from "../sandbox/audit.ts";
 import { sandboxDetails, taskChildSpec } from "../sandbox/child_spec.ts";
 import { hostFacts, prepareDirs } from "../sandbox/host.ts";
+import { openNet } from "../sandbox/net.ts";
 import { classifyDenial, MAX_RESULT_FRAME, type ResultFrame } from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import type { EventSink } from "./events.ts";
@@ -47,6 +48,8 @@ export async function attemptDeno(
     nonce,
     graceMs: limits(p.section).graceMs,
   }));
+  const host = hostFacts(p.cfg, p.task.name);
+  const net = await openNet(p.task, host);
   const spec = taskChildSpec(p.task, {
     runId: p.runId,
     attempt,
@@ -55,7 +58,8 @@ export async function attemptDeno(
     section: p.section,
     stdin,
     ...(auditor ? { docketEnv: { DENO_AUDIT_PERMISSIONS: auditFile } } : {}),
-  }, hostFacts(p.cfg, p.task.name));
+    ...(net.dir ? { netDir: net.dir } : {}),
+  }, host);
   const stderr = tailKeeper(8192);
   let out: ChildOutcome;
   try {
@@ -88,6 +92,7 @@ export async function attemptDeno(
       },
     });
   } finally {
+    await net.close();
     try {
       Deno.removeSync(scratch, { recursive: true });
     } catch {
@@ -95,7 +100,9 @@ export async function attemptDeno(
     }
     await auditor?.collect(auditFile, scratch);
   }
-  if (out.killedBy) return sandboxDetails(spec, noted(out, killedOutcome(out.killedBy, p.section)));
+  if (out.killedBy) {
+    return sandboxDetails(spec, noted(out, killedOutcome(out.killedBy, p.section)), net.denied);
+  }
   if (out.spawnError) {
     return {
       status: "failed",
@@ -105,7 +112,7 @@ export async function attemptDeno(
       retryable: false,
     };
   }
-  return sandboxDetails(spec, noted(out, fromResult(out, p, stderr.text())));
+  return sandboxDetails(spec, noted(out, fromResult(out, p, stderr.text())), net.denied);
 }
 
 export function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): AttemptOutcome {

@@ -21,6 +21,10 @@ import {
 import type { ChildSpec } from "./spawn.ts";
 
 export const HARNESS = new URL("./harness.ts", import.meta.url);
+const FORWARDER = new URL("./net_forwarder.ts", import.meta.url);
+/** Where the proxy's socket folder appears inside the jail, and the proxy's port there. */
+export const NET_DIR_IN_JAIL = "/run/docket-net";
+const PROXY_PORT = 63128;
 
 export interface SpecTask {
   name: string;
@@ -38,6 +42,8 @@ export interface RunContext {
   /** The effective section (config + overrides): command, args, cwd, env, limits. */
   section: TaskSection;
   stdin?: Uint8Array;
+  /** The allow-list proxy's socket folder on the host (see net_proxy.ts); `<net_dir>` shown. */
+  netDir?: string;
   /** Extra variables docket itself passes (the audit file). */
   docketEnv?: Record<string, string>;
 }
@@ -59,6 +65,8 @@ export interface TaskChildSpec extends ChildSpec {
   os: OsLayer;
   /** The child runs in a jail: kill through its init (see spawn.ts). */
   jailed: boolean;
+  /** The allow-list the proxy enforces for this child (programs with a network list). */
+  proxy: string[] | null;
   /** The jail's network: none (own namespace) or the host's; null when not jailed. */
   netns: "none" | "host" | null;
   /** Declared `writes` paths to create (as folders) before a jailed run: binds need them. */
@@ -76,8 +84,9 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
   const exec = g.exec ?? [];
   const programs = isCommand || exec.length > 0;
   const list = Array.isArray(g.network) && g.network.length > 0;
-  const os = osLayer(host, programs && list);
+  const os = osLayer(host);
   const jailed = os.layer === "bwrap";
+  const proxied = jailed && programs && list;
   const scratch = run.scratchDir;
   const context: Record<string, string> = {
     DOCKET_RUN_ID: run.runId,
@@ -112,7 +121,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
       network: netNone(g) ? "none" : "host",
       writeAll,
       writable: [scratch, ...(g.destructive ? writes : [])],
-      readable: [...host.homeEntries, ...(resolved ? [resolved] : []), ...reads, cwd],
+      readable: [host.home, ...(resolved ? [resolved] : []), ...reads, cwd],
     };
   } else {
     const modulePath = task.module?.startsWith("file:") ? fromFileUrl(task.module) : task.module!;
@@ -136,7 +145,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
       writeAll: write === true,
       writable: write === true ? [scratch] : (write as string[]).map(host.real),
       readable: [
-        ...host.homeEntries,
+        host.home,
         host.denoPath,
         host.denoDir,
         host.docketRoot,
@@ -147,7 +156,34 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     };
   }
   Object.assign(env, run.docketEnv ?? {});
+  const mounts: { src: string; dest: string }[] = [];
+  if (proxied) {
+    const forwards = [...new Set(localPorts(g.network as string[]))].filter((p) =>
+      p !== PROXY_PORT
+    );
+    const url = `http://127.0.0.1:${PROXY_PORT}`;
+    for (const k of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"]) env[k] = env[k.toLowerCase()] = url;
+    mounts.push({ src: run.netDir ?? "<net_dir>", dest: NET_DIR_IN_JAIL });
+    jail.network = "none";
+    inner = [
+      host.denoPath,
+      "run",
+      "--no-prompt",
+      "--no-config",
+      "--no-lock",
+      `--allow-net=127.0.0.1,unix:${NET_DIR_IN_JAIL}/proxy.sock`,
+      `--allow-read=${NET_DIR_IN_JAIL}`,
+      `--allow-write=${NET_DIR_IN_JAIL}`,
+      "--allow-run",
+      FORWARDER.href,
+      JSON.stringify({ socket: `${NET_DIR_IN_JAIL}/proxy.sock`, proxyPort: PROXY_PORT, forwards }),
+      "--",
+      ...inner,
+    ];
+    jail.readable.push(host.denoPath, host.denoDir, host.docketRoot);
+  }
   permissions.enforced_by = enforcement(task, jailed);
+  // deno_flags stay the Deno task's own flags; the forwarder in front of it is in `args`.
   if (jailed) {
     permissions.notes = permissions.notes.filter((n) =>
       !/outside Deno's sandbox|labels only/.test(n)
@@ -159,6 +195,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
   if (jailed) {
     const bw = jailArgs({
       ...jail,
+      mounts,
       masks: host.masks,
       privateDirs: host.privateDirs,
       privateFiles: host.privateFiles,
@@ -178,6 +215,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     os,
     jailed,
     netns: jailed ? jail.network : null,
+    proxy: proxied ? (g.network as string[]) : null,
     mkdirs: jailed ? jail.writable.filter((w) => w !== scratch) : [],
   };
   if (run.stdin) spec.stdin = run.stdin;
@@ -190,9 +228,9 @@ function netNone(g: TaskGrants): boolean {
 
 /**
  * Who enforces each declaration of this task on this host. The OS layer is what holds for
- * programs (command tasks, `exec`); Deno's flags for Deno code. A network allow-list is not
- * enforced for programs (no proxy yet): advisory. `read` for programs is advisory: the jail
- * shows the whole root read-only except the masked folders.
+ * programs (command tasks, `exec`); Deno's flags for Deno code. A network allow-list for
+ * programs: no interfaces plus docket's allow-listing proxy (os). `read` for programs is
+ * advisory: the jail shows the whole root read-only except the masked folders.
  */
 export function enforcement(
   task: SpecTask,
@@ -206,7 +244,7 @@ export function enforcement(
   }
   const os: Enforcement = jailed ? "os" : "advisory";
   return {
-    network: list ? "advisory" : os,
+    network: os,
     env: task.source === "command" ? "env_filter" : "deno",
     write: os,
     read: "advisory",
@@ -214,7 +252,25 @@ export function enforcement(
   };
 }
 
-function osLayer(host: HostFacts, listForPrograms: boolean): OsLayer {
+/** Ports of declared `127.0.0.1:PORT` / `localhost:PORT` entries: forwarded inside the jail. */
+export function localPorts(list: string[]): number[] {
+  const out: number[] = [];
+  for (const e of list) {
+    const m = /^(127\.0\.0\.1|localhost):(\d{1,5})$/i.exec(e.trim());
+    if (m && Number(m[2]) > 0 && Number(m[2]) < 65536) out.push(Number(m[2]));
+  }
+  return out;
+}
+
+/** The allow-list a run of this task needs a proxy for (null: none). */
+export function proxyFor(task: SpecTask, host: HostFacts): string[] | null {
+  const g = task.grants;
+  const programs = task.source === "command" || (g.exec ?? []).length > 0;
+  const list = Array.isArray(g.network) && g.network.length > 0;
+  return programs && list && osLayer(host).layer === "bwrap" ? g.network as string[] : null;
+}
+
+function osLayer(host: HostFacts): OsLayer {
   const policy = host.policy;
   if (policy === "off") return { layer: null, policy, reason: "sandbox.os is off in the config" };
   if (!host.probe.available) {
@@ -228,15 +284,7 @@ function osLayer(host: HostFacts, listForPrograms: boolean): OsLayer {
     }
     return o;
   }
-  const o: OsLayer = { layer: "bwrap", policy };
-  if (policy === "required" && listForPrograms) {
-    o.refused = {
-      message: "The OS sandbox is required but cannot enforce a network allow-list for " +
-        "programs (command tasks, exec): they would get the host's network",
-      hint: "Declare network: true (and say so) or false, or set this task's sandbox.os: auto",
-    };
-  }
-  return o;
+  return { layer: "bwrap", policy };
 }
 
 function deadlineOf(section: TaskSection, host: HostFacts) {
@@ -258,7 +306,10 @@ function jailNotes(programs: boolean, list: boolean): string[] {
     );
   }
   if (list && programs) {
-    n.push("a network allow-list is not enforced for programs: they get the host's network");
+    n.push(
+      "network allow-list for programs: no interfaces; docket's proxy (HTTP_PROXY, CONNECT) " +
+        "passes only the listed host[:port], and 127.0.0.1/localhost ports are forwarded",
+    );
   }
   return n;
 }
@@ -267,6 +318,7 @@ function jailNotes(programs: boolean, list: boolean): string[] {
 export function sandboxDetails<T extends { details: Record<string, unknown> }>(
   spec: TaskChildSpec,
   o: T,
+  denied?: string[],
 ): T {
   // Deno code alone: Deno's flags hold it; the report stays as it was without the OS layer.
   if (spec.permissions.enforced_by.processes === "deno") return o;
@@ -282,6 +334,7 @@ export function sandboxDetails<T extends { details: Record<string, unknown> }>(
         os: "bwrap",
         network: spec.netns,
         leftovers: "stopped with the run's PID namespace",
+        ...(spec.proxy ? { allowed: spec.proxy, denied: denied ?? [] } : {}),
       },
     },
   };

@@ -20,10 +20,10 @@ export interface HostFacts {
   /** docket's own source tree (the harness, task.ts, built-in tasks). */
   docketRoot: string;
   /**
-   * What else lives in docket's home (a folder of the operator's): readable where a mask hid
-   * it. The home itself is masked, so files docket creates there later (a WAL) stay hidden.
+   * docket's home: readable where a mask hid it (the operator keeps other things there), with
+   * docket's own files in it hidden on top (privateDirs, privateFiles).
    */
-  homeEntries: string[];
+  home: string;
   /** Existing folders hidden from every jailed child. */
   masks: string[];
   /** docket's own folders and files: never visible, whatever a task declares. */
@@ -76,7 +76,7 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
     const home = env.HOME ?? "/";
     const denoDir = env.DENO_DIR ??
       `${env.XDG_CACHE_HOME ?? `${home}/.cache`}/deno`;
-    const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? "", cfg.home]
+    const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? ""]
       .filter((p) => p.startsWith("/") && isDir(p)).map(real);
     const priv = [cfg.logs_dir, cfg.tasks_dir, `${cfg.home}/cache`]
       .filter((p) => isDir(p)).map(real);
@@ -89,7 +89,7 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
       denoPath: real(Deno.execPath()),
       denoDir: real(denoDir),
       docketRoot: real(ROOT),
-      homeEntries: homeEntries(real(cfg.home), [...priv, ...files]),
+      home: real(cfg.home),
       masks: masks.filter((m) => m !== "/"),
       privateDirs: priv.filter((p) => p !== "/"),
       privateFiles: files,
@@ -117,18 +117,4 @@ export function prepareDirs(spec: { mkdirs: string[] }): void {
       Deno.mkdirSync(d, { recursive: true, mode: 0o700 });
     }
   }
-}
-
-function homeEntries(home: string, own: string[]): string[] {
-  const out: string[] = [];
-  try {
-    for (const e of Deno.readDirSync(home)) {
-      const p = `${home}/${e.name}`;
-      if (own.includes(p) || e.name.startsWith(".") || /^state\.db|\.tmp$/.test(e.name)) continue;
-      out.push(p);
-    }
-  } catch {
-    // no home yet
-  }
-  return out.sort();
 }
