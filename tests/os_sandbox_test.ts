@@ -287,3 +287,44 @@ Deno.test("os sandbox: an allow-list reaches the declared port (proxy, CONNECT, 
     await b.close();
   }
 });
+
+Deno.test("os sandbox: cancel reaches the jailed task with SIGTERM (grace), then ends the jail with what ignores it", async () => {
+  await withHome(async (h) => {
+    const graceful = `3003.${Math.floor(Math.random() * 1e6)}`;
+    const stubborn = `3004.${Math.floor(Math.random() * 1e6)}`;
+    h.config(
+      "tasks:\n" +
+        command("polite", `trap 'echo got-term; exit 3' TERM; sleep ${graceful} & wait`) +
+        command(
+          "stubborn",
+          `trap '' TERM; setsid sleep ${stubborn} & sleep ${stubborn} & wait`,
+          "    kill_grace_seconds: 1\n",
+        ),
+    );
+    const p = await h.run(["--json", "run", "polite", "--async"]);
+    await until(() => withArg(graceful).length > 0, 10000, "the polite task to start");
+    const c = await h.run(["--json", "cancel", p.json.run_id]);
+    assert.equal(c.json.status, "cancelled", JSON.stringify(c.json));
+    assert.match(Deno.readTextFileSync(c.json.log_path), /got-term/, "SIGTERM reached the task");
+    await until(() => withArg(graceful).length === 0, 5000, "its sleep to be gone");
+
+    const s = await h.run(["--json", "run", "stubborn", "--async"]);
+    await until(() => withArg(stubborn).length === 2, 10000, "the stubborn task to start");
+    const c2 = await h.run(["--json", "cancel", s.json.run_id]);
+    assert.equal(c2.json.status, "cancelled", JSON.stringify(c2.json));
+    await until(() => withArg(stubborn).length === 0, 5000, "everything in the jail to be gone");
+  });
+});
+
+Deno.test("os sandbox: kill -9 of the runner ends the jail with it (die-with-parent)", async () => {
+  await withHome(async (h) => {
+    const arg = `3005.${Math.floor(Math.random() * 1e6)}`;
+    h.config("tasks:\n" + command("victim", `setsid sleep ${arg} & sleep ${arg}`));
+    const r = await h.run(["--json", "run", "victim", "--async"]);
+    await until(() => withArg(arg).length === 2, 10000, "the task to start");
+    Deno.kill(r.json.pid, "SIGKILL");
+    await until(() => withArg(arg).length === 0, 5000, "the jail to die with its runner");
+    const w = await h.run(["--json", "wait", r.json.run_id, "--timeout", "10"]);
+    assert.equal(w.json.status, "lost", JSON.stringify(w.json));
+  });
+});
