@@ -10,7 +10,7 @@ import { fromFileUrl } from "../core/path.ts";
 import type { TaskGrants } from "../task_api.ts";
 import { commandArgv } from "./command_argv.ts";
 import type { HostFacts, OsPolicy } from "./host.ts";
-import { jailArgs, type JailInput } from "./jail.ts";
+import { isUnder, jailArgs, type JailInput } from "./jail.ts";
 import {
   childEnv,
   commandPermissions,
@@ -71,6 +71,8 @@ export interface TaskChildSpec extends ChildSpec {
   netns: "none" | "host" | null;
   /** Declared `writes` paths to create (as folders) before a jailed run: binds need them. */
   mkdirs: string[];
+  /** Files to create empty before the run (bound into the jail). */
+  touch: string[];
 }
 
 /** The run context `describe` and `capabilities` render: placeholders, no real run. */
@@ -156,6 +158,8 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     };
   }
   Object.assign(env, run.docketEnv ?? {});
+  // Deno's own update check would try the network (through the proxy, when there is one).
+  if (jailed) env.DENO_NO_UPDATE_CHECK = "1";
   const mounts: { src: string; dest: string }[] = [];
   if (proxied) {
     const forwards = [...new Set(localPorts(g.network as string[]))].filter((p) =>
@@ -192,10 +196,17 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
   } else if (os.reason && programs) permissions.notes.push(`OS sandbox not used: ${os.reason}`);
   let cmd = inner[0]!;
   let args = inner.slice(1);
+  const mkdirs: string[] = [];
+  const touch: string[] = [];
+  // Deno writes the audit log itself (task code cannot): the one file bound inside logs_dir.
+  const audit = run.docketEnv?.DENO_AUDIT_PERMISSIONS;
+  if (jailed && audit && !audit.startsWith("<")) touch.push(audit);
+  if (jailed) jail.writable = bindableWrites(jail.writable, scratch, programs, host, mkdirs);
   if (jailed) {
     const bw = jailArgs({
       ...jail,
       mounts,
+      ...(audit ? { files: [audit] } : {}),
       masks: host.masks,
       privateDirs: host.privateDirs,
       privateFiles: host.privateFiles,
@@ -216,10 +227,39 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     jailed,
     netns: jailed ? jail.network : null,
     proxy: proxied ? (g.network as string[]) : null,
-    mkdirs: jailed ? jail.writable.filter((w) => w !== scratch) : [],
+    mkdirs,
+    touch,
   };
   if (run.stdin) spec.stdin = run.stdin;
   return spec;
+}
+
+/**
+ * A bind needs an existing source. A missing `writes` path of a task with programs is created
+ * first (`mkdirs`): an empty file when its name has an extension (`out.json`), else a folder; for
+ * Deno code alone, Deno's flag holds the exact path, so the jail opens its nearest existing
+ * folder instead (not `/`, nor a folder holding a mask).
+ */
+function bindableWrites(
+  writes: string[],
+  scratch: string,
+  programs: boolean,
+  host: HostFacts,
+  mkdirs: string[],
+): string[] {
+  const out: string[] = [];
+  for (const w of writes) {
+    if (w === scratch || w.startsWith("<") || host.exists(w)) out.push(w);
+    else if (programs) {
+      mkdirs.push(w);
+      out.push(w);
+    } else {
+      let a = w;
+      while (a !== "/" && !host.exists(a)) a = a.slice(0, a.lastIndexOf("/")) || "/";
+      if (a !== "/" && !host.masks.some((m) => isUnder(m, a))) out.push(a);
+    }
+  }
+  return out;
 }
 
 function netNone(g: TaskGrants): boolean {

@@ -34,6 +34,7 @@ export interface HostFacts {
   resolve: (cmd: string) => string | undefined;
   /** Canonical form of an existing path (symlinks resolved), else the path normalised. */
   real: (p: string) => string;
+  exists: (p: string) => boolean;
   envSource: Record<string, string>;
 }
 
@@ -99,6 +100,7 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
         return resolved.get(cmd);
       },
       real,
+      exists,
     };
   }
   const { key: _k, ...facts } = cached;
@@ -107,14 +109,20 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
 
 /**
  * A bind mount needs its source: a declared `writes` path that does not exist yet is created
- * as a folder (with its parents) before a jailed run, as the task itself could have done.
+ * before a jailed run, as the task itself could have done: an empty file when its name has an
+ * extension (`out.json`), else a folder (with its parents).
  */
-export function prepareDirs(spec: { mkdirs: string[] }): void {
+export function prepareDirs(spec: { mkdirs: string[]; touch: string[] }): void {
+  for (const f of spec.touch) Deno.writeFileSync(f, new Uint8Array(), { mode: 0o600 });
   for (const d of spec.mkdirs) {
     try {
       Deno.lstatSync(d);
     } catch {
-      Deno.mkdirSync(d, { recursive: true, mode: 0o700 });
+      const name = d.slice(d.lastIndexOf("/") + 1);
+      if (/^[^.].*\.[A-Za-z0-9]+$/.test(name)) {
+        Deno.mkdirSync(d.slice(0, d.lastIndexOf("/")) || "/", { recursive: true, mode: 0o700 });
+        Deno.writeFileSync(d, new Uint8Array(), { mode: 0o600, createNew: true });
+      } else Deno.mkdirSync(d, { recursive: true, mode: 0o700 });
     }
   }
 }

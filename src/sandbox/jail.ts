@@ -31,6 +31,8 @@ export interface JailInput {
   /** The task's module: bound read-only even inside docket's folders (a drop-in in tasks_dir). */
   module?: string;
   cwd: string;
+  /** Files docket reads back (the audit log), bound read-write after the private mounts. */
+  files?: string[];
   /** Read-only binds of a host folder at another place (the proxy's socket folder). */
   mounts?: { src: string; dest: string }[];
   /** Hard deadline inside the jail: coreutils `timeout` (absolute path) and the seconds. */
@@ -77,6 +79,7 @@ export function jailArgs(j: JailInput): string[] {
     if (grants.some((g) => isUnder(f, g))) args.push("--ro-bind", "/dev/null", f);
   }
   for (const r of late) args.push("--ro-bind-try", r, r);
+  for (const f of j.files ?? []) args.push("--bind", f, f);
   for (const m of j.mounts ?? []) args.push("--ro-bind", m.src, m.dest);
   if (j.network === "none") args.push("--unshare-net");
   args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent");
