@@ -29,6 +29,8 @@ export function render(data: unknown, ui: Ui): string {
     "",
     paint(ui, "bold", "Sandbox"),
     kv("deno flags", t.deno_flags.join(" ") || "(not a Deno task)"),
+    kv("os sandbox", t.sandbox.layer ?? `not used: ${t.sandbox.reason ?? "unknown"}`),
+    kv("child argv", t.child_argv.join(" ")),
     kv("enforced by", t.permissions.enforced_by),
     ...t.permissions.notes.map((n) => `  note: ${n}`),
   ];

@@ -4,7 +4,7 @@
  * folders to mask, and how names resolve on the child's PATH.
  */
 import type { DocketConfig } from "../config/types.ts";
-import { fromFileUrl } from "../core/path.ts";
+import { fromFileUrl, normalize } from "../core/path.ts";
 import { which } from "../core/which.ts";
 import { type OsProbe, osProbe } from "./os_probe.ts";
 
@@ -56,7 +56,7 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
       try {
         return Deno.realPathSync(p);
       } catch {
-        return p;
+        return p.startsWith("/") ? normalize(p) : p;
       }
     };
     const isDir = (p: string) => {

@@ -45,6 +45,10 @@ export function isUnder(p: string, dir: string): boolean {
 
 /** The bwrap arguments before the child's own argv (which follows the returned `--`). */
 export function jailArgs(j: JailInput): string[] {
+  // Only absolute paths become mounts (`<scratch>` is describe's placeholder): a relative grant
+  // is not bound, so it cannot be written through the OS layer.
+  const abs = (p: string) => p.startsWith("/") || p.startsWith("<");
+  j = { ...j, writable: j.writable.filter(abs), readable: j.readable.filter(abs) };
   const masks = topmost(j.masks);
   const privDirs = uniq(j.privateDirs);
   const privFiles = uniq(j.privateFiles);

@@ -1,8 +1,8 @@
 /**
  * Whether the OS sandbox (bubblewrap) works on this host, and why not. The real probe starts
  * `bwrap … true` once (≈ 4 ms); its verdict is remembered in memory and in `<home>/cache`,
- * keyed by the bwrap binary's identity (path, inode, size, mtime, ctime), the uid and the
- * kernel's user-namespace switches, so `list`/`run` pay a few stat calls, not a spawn.
+ * keyed by the bwrap binary's identity (path, inode, size, mtime, ctime), the uid, the
+ * kernel's user-namespace switches and this process's user and mount namespaces, so `list`/`run` pay a few stat calls, not a spawn.
  */
 import { join } from "../core/path.ts";
 import { which } from "../core/which.ts";
@@ -52,6 +52,14 @@ function keyOf(path: string | undefined): { key: string } | { verdict: OsProbe }
       return "-";
     }
   });
+  // Inside a container (another user or mount namespace) the answer may differ: part of the key.
+  for (const ns of ["user", "mnt"]) {
+    try {
+      sw.push(Deno.readLinkSync(`/proc/self/ns/${ns}`));
+    } catch {
+      sw.push("-");
+    }
+  }
   return {
     key: [
       PROBE_VERSION,
