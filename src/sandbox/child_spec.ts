@@ -137,9 +137,6 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
       context,
       extra: { TMPDIR: scratch },
     });
-    // A read-only DENO_DIR makes Deno retry writing its emit cache (≈ 170 ms per new module,
-    // measured): inside the jail it transpiles in memory instead.
-    if (jailed) env.DENO_EMIT_CACHE_MODE = "disable";
     cwd = scratch;
     const write = permissions.write;
     jail = {
@@ -158,8 +155,13 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     };
   }
   Object.assign(env, run.docketEnv ?? {});
-  // Deno's own update check would try the network (through the proxy, when there is one).
-  if (jailed) env.DENO_NO_UPDATE_CHECK = "1";
+  if (jailed) {
+    // Deno's own update check would try the network (through the proxy, when there is one).
+    env.DENO_NO_UPDATE_CHECK = "1";
+    // A read-only DENO_DIR makes any Deno inside (the harness, the forwarder, a `deno` command)
+    // retry writing its emit cache (≈ 170 ms per new module, measured): transpile in memory.
+    env.DENO_EMIT_CACHE_MODE = "disable";
+  }
   const mounts: { src: string; dest: string }[] = [];
   if (proxied) {
     const forwards = [...new Set(localPorts(g.network as string[]))].filter((p) =>
