@@ -328,3 +328,25 @@ Deno.test("os sandbox: kill -9 of the runner ends the jail with it (die-with-par
     assert.equal(w.json.status, "lost", JSON.stringify(w.json));
   });
 });
+
+Deno.test("os sandbox: /tmp is private to the jail; a declared reads path there is bound back read-only", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "docket-os-reads-" });
+  Deno.writeTextFileSync(`${dir}/in.txt`, "visible");
+  try {
+    await withHome(async (h) => {
+      const sh = `cat ${dir}/in.txt; echo x > ${dir}/new.txt`;
+      h.config(
+        "tasks:\n" + command("blind", sh) + command("reader", sh, `    reads: ["${dir}"]\n`),
+      );
+      const blind = await h.run(["--json", "run", "blind"]);
+      assert.equal(blind.json.status, "failed");
+      assert.doesNotMatch(blind.json.details.stdout, /visible/);
+      const r = await h.run(["--json", "run", "reader"]);
+      assert.match(r.json.details.stdout, /visible/, "the declared read is there");
+      assert.match(r.json.details.stderr, /Read-only file system/, "and read-only");
+      assert.equal(exists(`${dir}/new.txt`), false);
+    });
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -14,6 +14,6 @@ export async function openNet(task: SpecTask, host: HostFacts): Promise<RunNet> 
   const allow = proxyFor(task, host);
   if (!allow) return { denied: [], close: () => Promise.resolve() };
   const { startProxy } = await import("./net_proxy.ts");
-  const px = await startProxy(allow);
+  const px = startProxy(allow);
   return { dir: px.dir, denied: px.denied, close: () => px.close() };
 }

@@ -27,7 +27,7 @@ export function allowed(allow: string[], host: string, port: number): boolean {
   });
 }
 
-export async function startProxy(allow: string[]): Promise<NetProxy> {
+export function startProxy(allow: string[]): NetProxy {
   const dir = Deno.makeTempDirSync({ prefix: "docket-net-" });
   Deno.chmodSync(dir, 0o700);
   const socketPath = `${dir}/proxy.sock`;
