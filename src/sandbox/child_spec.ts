@@ -13,12 +13,7 @@ import type { HostFacts } from "./host.ts";
 import { enforcement, jailNotes, localPorts, type OsLayer, osLayer } from "./os_layer.ts";
 export type { OsLayer } from "./os_layer.ts";
 import { isUnder, jailArgs, type JailInput } from "./jail.ts";
-import {
-  childEnv,
-  commandPermissions,
-  deriveSandbox,
-  type Permissions,
-} from "./permissions.ts";
+import { childEnv, commandPermissions, deriveSandbox, type Permissions } from "./permissions.ts";
 import type { ChildSpec } from "./spawn.ts";
 
 export const HARNESS = new URL("./harness.ts", import.meta.url);
