@@ -92,6 +92,16 @@ async function main(): Promise<void> {
       check: okJson((j) => j.status === "succeeded" ? undefined : `status ${j.status}`),
     },
     {
+      key: "run_ts_off",
+      cmd: h.runOff.docket("--json", "run", "noop"),
+      check: okJson((j) => j.status === "succeeded" ? undefined : `status ${j.status}`),
+    },
+    {
+      key: "run_cmd_off",
+      cmd: h.runOff.docket("--json", "run", "truecmd"),
+      check: okJson((j) => j.status === "succeeded" ? undefined : `status ${j.status}`),
+    },
+    {
       key: "caps_first",
       cmd: h.caps.docket("--json", "capabilities"),
       prepare: () => clean(`${h.caps.dir}/cache/meta.json`),
@@ -137,8 +147,10 @@ async function main(): Promise<void> {
   const rows = latencyRows(
     [
       fig("1", "status (10 tasks, 10,000 runs)", "status", 1.6),
-      fig("2", "run noop (TS, sandboxed child)", "run_ts", 3),
-      fig("2", "run `true` (type: command)", "run_cmd"),
+      fig("2", "run noop (TS, sandboxed child, in the OS sandbox)", "run_ts", 3),
+      fig("2", "run noop (TS), sandbox.os: off", "run_ts_off"),
+      fig("2", "run `true` (type: command, in the OS sandbox)", "run_cmd", 2.5),
+      fig("2", "run `true` (type: command), sandbox.os: off", "run_cmd_off"),
       fig("3", "capabilities, 200 drop-ins, first call", "caps_first"),
       fig("3", "capabilities, 200 drop-ins, repeated", "caps_repeat", 2),
       fig("4", "runs --limit 50 (1,000,000 runs)", "runs_1m", 2),

@@ -10,6 +10,8 @@ export interface Homes {
   status: Home;
   runs: Home;
   run: Home;
+  /** The same tasks with the OS sandbox off (`sandbox.os: off`): the jail's cost. */
+  runOff: Home;
   caps: Home;
   events: Home;
   concurrent: Home;
@@ -52,6 +54,9 @@ export async function buildHomes(log: (s: string) => void): Promise<Homes> {
 
   const run = new Home("run").config(commandTasks(["truecmd"])).noop("noop");
 
+  const runOff = new Home("run-off").config("sandbox:\n  os: off\n" + commandTasks(["truecmd"]))
+    .noop("noop");
+
   const caps = new Home("caps-200");
   for (let i = 0; i < 200; i++) caps.noop(`task${String(i).padStart(3, "0")}`);
 
@@ -74,5 +79,5 @@ export async function buildHomes(log: (s: string) => void): Promise<Homes> {
   await new Promise((r) => setTimeout(r, 1100));
   await mustDocket(concurrent, "--json", "list");
 
-  return { status, runs, run, caps, events, concurrent, fill: { status_10k_s, runs_1m_s } };
+  return { status, runs, run, runOff, caps, events, concurrent, fill: { status_10k_s, runs_1m_s } };
 }

@@ -155,6 +155,8 @@ Deno.test("hostile task output: bad JSON, binary, a 20 MB line, 200 MB — bound
     output_format: json
   binary:
     command: ["sh", "-c", "head -c 300000 /dev/urandom | tee ${bin}"]
+    destructive: true
+    writes: ["${bin}"]
   binaryjsonl:
     command: ["sh", "-c", "head -c 3000 /dev/urandom; echo; echo '{\\"type\\":\\"after\\"}'"]
     output_format: jsonl

@@ -63,9 +63,11 @@ Deno.test("run backup: the idle timeout kills a tool that stops printing, and it
   await withHome(async (h) => {
     const bin = `${h.dir}/bin`;
     Deno.mkdirSync(bin);
+    // Jailed, the tool has its own PID namespace: it is found by a unique argument instead.
+    const token = `120.${Math.floor(Math.random() * 1e6)}`;
     Deno.writeTextFileSync(
       `${bin}/rsync`,
-      `#!/bin/sh\necho $$ > "${h.dir}/tool.pid"\nprintf '      1,024  10%%    1.00MB/s    0:00:09\\r'\nsleep 120\n`,
+      `#!/bin/sh\nprintf '      1,024  10%%    1.00MB/s    0:00:09\\r'\nexec sleep ${token}\n`,
       { mode: 0o755 },
     );
     h.config(
@@ -78,8 +80,7 @@ Deno.test("run backup: the idle timeout kills a tool that stops printing, and it
     assert.equal(r.code, 1);
     assert.equal(r.json.status, "timeout", JSON.stringify(r.json));
     assert.ok(Date.now() - started < 30_000, "killed long before the tool would have ended");
-    const pid = Deno.readTextFileSync(`${h.dir}/tool.pid`).trim();
-    await until(() => !exists(`/proc/${pid}`), 5000, "the fake rsync to be gone");
+    await until(() => !processWithArg(token), 5000, "the fake rsync to be gone");
     const log = Deno.readTextFileSync(r.json.log_path);
     assert.match(log, /10%/, "the tool's progress reached the run's log");
   });
@@ -93,9 +94,11 @@ Deno.test("run hbackup: a fake hbackup on PATH gets the mapped argv; archive_pat
     Deno.mkdirSync(home);
     writeFakeHbackup(bin);
     const out = `${home}/backups/nightly (1).tar.zst`;
+    // The fake logs its argv next to itself: a declared write (the jail allows no other).
     h.config(
       `tasks:\n  hbackup:\n    action: auto\n    output: "~/backups/nightly (1).tar.zst"\n` +
-        `    excludes: [target]\n    destination: "me@nas:/backups/"\n`,
+        `    excludes: [target]\n    destination: "me@nas:/backups/"\n` +
+        `    destructive: true\n    writes: ["${bin}", "${home}/backups"]\n`,
     );
     const env = { PATH: `${bin}:${Deno.env.get("PATH")}`, HOME: home, DENO_DIR };
     const dry = await h.run(["--json", "run", "hbackup", "--dry-run"], { env });
@@ -192,3 +195,18 @@ Deno.test("each built-in is denied what its declarations leave out, and nothing 
     assert.equal(hc.json.error.details.permission, "sys");
   });
 });
+
+/** Whether a live process has `arg` in its argv (host view of /proc). */
+function processWithArg(arg: string): boolean {
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
+      const st = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      if (argv.includes(arg) && st.slice(st.lastIndexOf(")") + 2)[0] !== "Z") return true;
+    } catch {
+      // gone
+    }
+  }
+  return false;
+}

@@ -18,6 +18,7 @@ const CAP_KEYS = [
   "version",
 ];
 const TASK_KEYS = [
+  "child_argv",
   "config",
   "config_warnings",
   "deno_flags",
@@ -32,6 +33,7 @@ const TASK_KEYS = [
   "outputs",
   "permissions",
   "required_env",
+  "sandbox",
   "schedule",
   "schema",
   "source",
@@ -77,7 +79,17 @@ Deno.test("capabilities: pinned key sets for the document and each task", async 
     assert.ok(!hello.deno_flags.some((f: string) => f.startsWith("--allow-net")));
     const cmd = r.json.tasks.find((t: { name: string }) => t.name === "cmd");
     assert.deepEqual(cmd.required_env, ["FOO"]);
-    assert.equal(cmd.permissions.enforced_by.network, "advisory");
+    // bubblewrap works here (CI installs it): the OS layer holds a command task's network: false
+    assert.equal(cmd.permissions.enforced_by.network, "os");
+    assert.equal(cmd.sandbox.layer, "bwrap");
+    // deno_flags are the flags inside the child's real argv, byte for byte
+    const argv: string[] = hello.child_argv;
+    const at = argv.indexOf(hello.deno_flags[0]);
+    assert.deepEqual(argv.slice(at, at + hello.deno_flags.length), hello.deno_flags);
+    assert.deepEqual(argv.slice(at + hello.deno_flags.length, at + hello.deno_flags.length + 2), [
+      "--no-config",
+      "--no-lock",
+    ]);
     const names = r.json.commands.map((c: { name: string }) => c.name);
     for (const c of ["capabilities", "list", "describe", "run", "status", "runs", "doctor"]) {
       assert.ok(names.includes(c), c);

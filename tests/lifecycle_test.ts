@@ -110,7 +110,8 @@ Deno.test("cancel kills a task that ignores SIGTERM and its shell's grandchildre
     type: command
     command: ["bash", "-c", "trap '' TERM; sleep 300 & echo $! > ${pids}; sleep 301 & echo $! >> ${pids}; echo $$ >> ${pids}; wait"]
     kill_grace_seconds: 1
-`);
+    sandbox: { os: off }
+`); // host pids: the unjailed path (tests/os_sandbox_test.ts has the jailed one)
     const r = await startAsync(h, "stubborn");
     const ps = (await fileWritten(pids, 10000, 3)).split("\n").map(Number);
     assert.ok(ps.every(pidAlive));
@@ -127,7 +128,8 @@ Deno.test("kill -9 of the runner: the run becomes lost on the next read and wait
   await withHome(async (h) => {
     const pidf = `${h.dir}/taskpid`;
     h.config(
-      `tasks:\n  victim:\n    type: command\n    command: ["sh", "-c", "echo $$ > ${pidf}; sleep 300"]\n`,
+      `tasks:\n  victim:\n    type: command\n    command: ["sh", "-c", "echo $$ > ${pidf}; sleep 300"]\n` +
+        "    sandbox: { os: off }\n", // host pids: the unjailed path
     );
     const r = await startAsync(h, "victim");
     const taskPid = Number(await fileWritten(pidf));
@@ -191,6 +193,8 @@ Deno.test("retry: attempts with exponential backoff, recorded on the run", async
     command: ["sh", "-c", "echo x >> ${count}; [ $(wc -l < ${count}) -ge 3 ]"]
     retry: 3
     backoff_base: 0.2
+    destructive: true
+    writes: [${h.dir}]
 `);
     const t0 = Date.now();
     const r = await h.run(["--json", "run", "flaky"]);
@@ -247,7 +251,8 @@ Deno.test("SIGTERM to a foreground run stops the task's process group and record
   await withHome(async (h) => {
     const pidf = `${h.dir}/pid`;
     h.config(
-      `tasks:\n  fg:\n    type: command\n    command: ["sh", "-c", "echo $$ > ${pidf}; sleep 300"]\n    kill_grace_seconds: 1\n`,
+      `tasks:\n  fg:\n    type: command\n    command: ["sh", "-c", "echo $$ > ${pidf}; sleep 300"]\n    kill_grace_seconds: 1\n` +
+        "    sandbox: { os: off }\n", // host pids: the unjailed path
     );
     const child = h.spawn(["--json", "run", "fg"]);
     const taskPid = Number(await fileWritten(pidf));
@@ -336,6 +341,7 @@ Deno.test("lost run whose task shell already died: its leftover children are sti
   ticker:
     type: command
     command: ["sh", "-c", "sleep 307 & echo $! > ${pidf}; while true; do echo tick; sleep 0.2; done"]
+    sandbox: { os: off }
 `);
     const r = await startAsync(h, "ticker");
     const sleepPid = Number(await fileWritten(pidf));

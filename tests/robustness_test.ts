@@ -27,7 +27,8 @@ Deno.test("a grandchild that escaped the group with stdout open ends the run soo
     type: command
     command: ["sh", "-c", "setsid sh -c 'echo $$ > ${pidf}; exec sleep 15' & echo started"]
     timeout_seconds: 3
-`);
+    sandbox: { os: off }
+`); // host pids: the unjailed path; jailed, the PID namespace ends it (os_sandbox_test.ts)
     let escaped = 0;
     try {
       const t0 = Date.now();
@@ -36,9 +37,10 @@ Deno.test("a grandchild that escaped the group with stdout open ends the run soo
       escaped = Number(await fileWritten(pidf));
       assert.equal(r.json.status, "succeeded", r.stdout);
       assert.ok(took < 8000, `the run took ${took} ms: the escaped sleep held it`);
-      assert.equal(r.json.details.output_truncated, "a background process kept the output open");
       assert.match(r.json.details.stdout, /started/);
-      assert.ok(pidAlive(escaped), "the escaped process is outside docket's reach (not killed)");
+      // It left the group, but it carries the run's DOCKET_RUN_ID: docket stops it (issue 12.12).
+      assert.ok(r.json.details.leftovers_stopped >= 1, JSON.stringify(r.json.details));
+      await until(() => !pidAlive(escaped), 5000, "the escaped process to be stopped");
     } finally {
       if (!escaped) {
         try {

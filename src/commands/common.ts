@@ -4,11 +4,10 @@ import type { RunRow } from "../core/store.ts";
 import type { TaskInfo } from "../registry/registry.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
 import { presentRun, reconcile } from "../runs/reconcile.ts";
-import { commandPermissions, deriveSandbox } from "../sandbox/permissions.ts";
-import { fromFileUrl } from "../core/path.ts";
+import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
+import { hostFacts } from "../sandbox/host.ts";
 import { maskTokenShapes } from "../notify/mask.ts";
 import { missingEnv } from "../runs/required_env.ts";
-import { denyPaths } from "../sandbox/home_guard.ts";
 import { ARGV_KEYS, isSecretKey, maskArgv, maskCommandString, programOf } from "../core/secrets.ts";
 
 export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
@@ -56,26 +55,23 @@ export function maskConfig(v: unknown, key = "", program = ""): unknown {
   return typeof v === "string" ? maskTokenShapes(v) : v;
 }
 
-/** The sandbox of `t`'s runs (of its dry runs with `dryRun`; `cfg` gives the deny list of docket's own files). */
-export function sandboxOf(t: TaskInfo, opts: { dryRun?: boolean; cfg?: DocketConfig } = {}) {
-  if (t.source === "command") return commandPermissions(t.grants);
-  const modulePath = t.module?.startsWith("file:") ? fromFileUrl(t.module) : t.module ?? undefined;
-  return deriveSandbox({
-    grants: t.grants,
-    ...(modulePath ? { modulePath } : {}),
-    scratchDir: "<scratch>",
-    ...(opts.dryRun ? { dryRun: true } : {}),
-    ...(opts.cfg ? { deny: denyPaths(opts.cfg) } : {}),
-  });
+/**
+ * The task's child spec as a run would get it (placeholders for the run id and scratch dir;
+ * of a dry run with `dryRun`), from the same function the runner executes.
+ */
+export function sandboxOf(t: TaskInfo, cfg: DocketConfig, opts: { dryRun?: boolean } = {}) {
+  const host = hostFacts(cfg, t.name);
+  const run = { ...describeRun(t.config), dryRun: opts.dryRun === true };
+  return taskChildSpec(t, run, { ...host, envSource: {} });
 }
 
-export function taskJson(t: TaskInfo, cfg?: DocketConfig) {
-  return taskJsonFor(t, cfg ? { cfg } : {});
+export function taskJson(t: TaskInfo, cfg: DocketConfig) {
+  return taskJsonFor(t, cfg, {});
 }
 
 /** `taskJson`, with the sandbox of a dry run when `opts.dryRun` (`describe --dry-run`). */
-export function taskJsonFor(t: TaskInfo, opts: { dryRun?: boolean; cfg?: DocketConfig }) {
-  const sb = sandboxOf(t, opts);
+export function taskJsonFor(t: TaskInfo, cfg: DocketConfig, opts: { dryRun?: boolean }) {
+  const sb = sandboxOf(t, cfg, opts);
   return {
     name: t.name,
     description: t.description,
@@ -93,6 +89,9 @@ export function taskJsonFor(t: TaskInfo, opts: { dryRun?: boolean; cfg?: DocketC
     schedule: typeof t.config.schedule === "string" ? t.config.schedule : null,
     permissions: sb.permissions,
     deno_flags: sb.deno_flags,
+    /** The child's argv exactly as the runner starts it (`<scratch>`: the run's scratch dir). */
+    child_argv: [sb.cmd, ...sb.args],
+    sandbox: sb.os,
     load_error: t.loadError,
     config_warnings: t.configWarnings,
   };

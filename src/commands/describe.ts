@@ -13,7 +13,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const dryRun = input.opts["dry-run"] === true;
   // `systemd`: the hardening `docket install` would write for this task (same derivation).
   const systemd = systemdView(t, cfg, Deno.env);
-  return { exitCode: 0, data: { ok: true, task: taskJsonFor(t, { dryRun, cfg }), systemd } };
+  return { exitCode: 0, data: { ok: true, task: taskJsonFor(t, cfg, { dryRun }), systemd } };
 }
 
 export function render(data: unknown, ui: Ui): string {
@@ -48,6 +48,8 @@ export function render(data: unknown, ui: Ui): string {
     "",
     paint(ui, "bold", "Sandbox"),
     kv("deno flags", esc(t.deno_flags.join(" ")) || "(not a Deno task)"),
+    kv("os sandbox", esc(t.sandbox.layer ?? `not used: ${t.sandbox.reason ?? "unknown"}`)),
+    kv("child argv", esc(t.child_argv.join(" "))),
     head("enforced by"),
     ...tree(t.permissions.enforced_by),
     ...t.permissions.notes.map((n) => `  note: ${esc(n)}`),

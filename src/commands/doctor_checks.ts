@@ -8,6 +8,7 @@ import { notPrivate } from "../runs/private_dir.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { which } from "../core/which.ts";
 import { findEscapingLinks } from "../sandbox/symlinks.ts";
+import { osProbe } from "../sandbox/os_probe.ts";
 
 export async function runChecks(input: CommandInput): Promise<Check[]> {
   const checks: Check[] = [];
@@ -202,6 +203,7 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
       });
     }
   }
+  checks.push(osCheck(cfg));
   // Installed units: systemd's exposure score, and drift from what install writes now.
   const { unitChecks } = await import("../systemd/doctor_units.ts");
   checks.push(...await unitChecks(cfg, tasks, Deno.env));
@@ -221,4 +223,35 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
     ...(systemd ? {} : { hint: "Timers need a host with systemd" }),
   });
   return checks;
+}
+
+/** Whether the OS sandbox (bubblewrap) works here, and what the config asks of it. */
+function osCheck(cfg: DocketConfig): Check {
+  const probe = osProbe(cfg.home);
+  const policy = cfg.sandbox?.os ?? "auto";
+  if (probe.available) {
+    return policy === "off"
+      ? {
+        name: "os sandbox",
+        status: "warn",
+        message: `bwrap works here (${probe.bwrap}) but sandbox.os is off: command tasks and ` +
+          "exec programs run unconfined",
+        hint: "Remove sandbox.os: off from the config (auto uses it)",
+      }
+      : {
+        name: "os sandbox",
+        status: "ok",
+        message: `bwrap works here (${probe.bwrap}): command tasks and the Deno child of ` +
+          `TypeScript tasks run in it (sandbox.os: ${policy})`,
+      };
+  }
+  return {
+    name: "os sandbox",
+    status: policy === "required" ? "fail" : "warn",
+    message: `The OS sandbox is unavailable: ${probe.reason}` +
+      (policy === "required"
+        ? " (sandbox.os: required: every run is refused)"
+        : " (command tasks and exec programs run unconfined; capabilities says advisory)"),
+    ...(probe.hint ? { hint: probe.hint } : {}),
+  };
 }

@@ -60,10 +60,8 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       configSha256,
     });
     if (input.ui.verbose > 0) {
-      const sb = sandboxOf(task, { dryRun, cfg });
-      const how = task.source === "command"
-        ? "command task (environment filter only)"
-        : `deno run ${sb.deno_flags.join(" ")}`;
+      const sb = sandboxOf(task, cfg, { dryRun });
+      const how = [sb.cmd, ...sb.args].join(" ");
       Deno.stderr.writeSync(
         new TextEncoder().encode(`[docket] run ${prepared.runId} of ${task.name}: ${how}\n`),
       );

@@ -51,6 +51,10 @@ const runAs = z.string({ error: "must be a string" }).regex(
   RUN_AS_RE,
   'must be a user name (lower-case letters, digits, "_" and "-", starting with a letter or "_") or "dynamic"',
 ).refine((v) => v !== "root", 'must not be "root": system units run as root without run_as');
+/** `sandbox: { os: auto | required | off }` (top level, and per task in the config file only). */
+const sandboxSchema = z.object({
+  os: z.enum(["auto", "required", "off"], { error: "must be auto, required or off" }).optional(),
+}, { error: "must be a mapping with os: auto, required or off" }).strict();
 
 /** Keys shared by every task. Unknown keys pass through: they are the task's own config. */
 export const sharedTaskSchema = z.looseObject({
@@ -91,6 +95,7 @@ export const sharedTaskSchema = z.looseObject({
   idle_timeout_seconds: nonNegNumOrNull.optional(),
   kill_grace_seconds: nonNegDurationSeconds.optional(),
   randomized_delay_seconds: nonNegDurationSeconds.optional(),
+  sandbox: sandboxSchema.optional(),
 });
 
 /** A command: a string holding a word, or a non-empty list (an empty argv cannot run). */
@@ -124,5 +129,6 @@ export const topSchema = z.object({
     keep_days: posNum.optional(),
   }).strict().optional(),
   run_as: runAs.optional(),
+  sandbox: sandboxSchema.optional(),
   tasks: z.record(z.string(), z.unknown(), { error: "must be a mapping" }).nullable().optional(),
 }, { error: "must be a mapping" }).strict();

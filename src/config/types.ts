@@ -15,6 +15,8 @@ export interface DocketConfig {
   history: { keep_runs?: number; keep_days?: number };
   /** The user system units run docket as (`User=`), or `dynamic` (`DynamicUser=yes`). */
   run_as?: string;
+  /** The OS sandbox policy (absent: auto). Per task: the section's own `sandbox.os`. */
+  sandbox?: { os?: "auto" | "required" | "off" };
   tasks: Record<string, TaskSection>;
   /** The loader's content key (SHA-256 over the file's bytes and what validation used). */
   digest?: string;
@@ -56,6 +58,7 @@ export const SHARED_KEYS = [
   "idle_timeout_seconds",
   "kill_grace_seconds",
   "randomized_delay_seconds",
+  "sandbox",
 ] as const;
 
 /** Keys of `type: command` tasks that are docket's, not passed to anything. */

@@ -45,6 +45,7 @@ export async function validateConfigText(
     ...defaultDirs(at.home, base, top.data),
     history,
     ...(top.data.run_as === undefined ? {} : { run_as: top.data.run_as }),
+    ...(top.data.sandbox?.os ? { sandbox: { os: top.data.sandbox.os } } : {}),
     tasks,
   };
 }

@@ -19,6 +19,7 @@ export const ERROR_KINDS = [
   "not_supported",
   "task_changed",
   "grant_refused",
+  "sandbox_unavailable",
   "internal",
 ] as const;
 export type ErrorKind = typeof ERROR_KINDS[number];
@@ -80,6 +81,7 @@ export function exitCodeFor(kind: ErrorKind): number {
     case "not_supported":
     case "task_changed":
     case "grant_refused":
+    case "sandbox_unavailable":
     case "internal":
       return 1;
     default: {

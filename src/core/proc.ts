@@ -62,7 +62,7 @@ export function signalGroup(pgid: number, sig: Deno.Signal): boolean {
  * Whether any process, a zombie included, is in the group: kill(-pgid, 0) delivers nothing.
  * One syscall where groupMembers reads all of /proc (2-4 ms after every run, measured).
  */
-function groupExists(pgid: number): boolean {
+export function groupExists(pgid: number): boolean {
   try {
     Deno.kill(-pgid, 0 as unknown as Deno.Signal);
     return true;
@@ -120,4 +120,69 @@ export function killTaskLeftovers(pgid: number, start: string | null, runId?: st
     }
   }
   return members.length;
+}
+
+function parentOf(pid: number): number {
+  try {
+    const text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Stops a jailed child (bwrap, pid `pid`, leading its group): SIGTERM to the task's processes
+ * in the group — not to bwrap itself, which would die at once and take the jail down without a
+ * grace — then, after `graceMs`, SIGKILL to bwrap: its init dies with it (PDEATHSIG) and the
+ * kernel kills everything left in the PID namespace, `setsid` included.
+ */
+export async function killJail(pid: number, graceMs: number): Promise<"term" | "kill" | "gone"> {
+  const inner = () => groupMembers(pid).filter((m) => m !== pid && parentOf(m) !== pid);
+  if (!groupExists(pid)) return "gone";
+  for (const m of inner()) {
+    try {
+      Deno.kill(m, "SIGTERM");
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return "term";
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  signalGroup(pid, "SIGKILL");
+  const hard = Date.now() + 2000;
+  while (Date.now() < hard && groupMembers(pid).length > 0) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return "kill";
+}
+
+/**
+ * Every live process carrying this run's `DOCKET_RUN_ID` in its environment, wherever it is
+ * (a `setsid` daemon left the task's group). Reads all of /proc: only for unjailed runs.
+ */
+export function runProcesses(runId: string): number[] {
+  const mark = new TextEncoder().encode(`DOCKET_RUN_ID=${runId}\0`);
+  const out: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    try {
+      const env = Deno.readFileSync(`/proc/${e.name}/environ`);
+      if (includes(env, mark) && isAlive(Number(e.name))) out.push(Number(e.name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
+function includes(hay: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
 }

@@ -12,7 +12,7 @@ const flag = (flags: string[], name: string) =>
   flags.filter((f) => f === name || f.startsWith(`${name}=`));
 
 export function localRows(t: TaskInfo, cfg: DocketConfig): ExplainRow[] {
-  const sb = sandboxOf(t, { cfg });
+  const sb = sandboxOf(t, cfg);
   const p = sb.permissions;
   const by = p.enforced_by as Record<string, unknown>;
   const f = sb.deno_flags;
@@ -121,5 +121,5 @@ export function localRows(t: TaskInfo, cfg: DocketConfig): ExplainRow[] {
 
 /** Notes `capabilities` carries for the task (permissions.notes). */
 export function localNotes(t: TaskInfo, cfg: DocketConfig): string[] {
-  return sandboxOf(t, { cfg }).permissions.notes;
+  return sandboxOf(t, cfg).permissions.notes;
 }

@@ -1,6 +1,8 @@
 /** One attempt of a `type: command` task: the executable, its output formats, its events. */
 import { nowIso } from "../core/ids.ts";
-import { childEnv } from "../sandbox/permissions.ts";
+import { sandboxDetails, taskChildSpec } from "../sandbox/child_spec.ts";
+import { hostFacts, prepareDirs } from "../sandbox/host.ts";
+import { openNet } from "../sandbox/net.ts";
 import { runChild } from "../sandbox/spawn.ts";
 import {
   commandArgv,
@@ -48,21 +50,6 @@ export async function attemptCommand(
     };
   }
   const format = (p.section.output_format as Format | undefined) ?? "text";
-  const extra: Record<string, string> = {};
-  for (const [k, v] of Object.entries((p.section.env as Record<string, unknown>) ?? {})) {
-    extra[k] = String(v);
-  }
-  const env = childEnv({
-    source: Deno.env.toObject(),
-    required: p.task.grants.required_env ?? [],
-    context: {
-      DOCKET_RUN_ID: p.runId,
-      DOCKET_TASK_NAME: p.task.name,
-      DOCKET_DRY_RUN: p.dryRun ? "1" : "0",
-      DOCKET_ATTEMPT: String(attempt),
-    },
-    extra,
-  });
   const stdoutTail = tailKeeper(TAIL);
   const stderrTail = tailKeeper(TAIL);
   const full: Uint8Array[] = [];
@@ -74,28 +61,52 @@ export async function attemptCommand(
   const lines = new LineSplitter(PARSE_CAP, ingestLine, () => {
     badLine ??= `a line longer than ${PARSE_CAP} bytes`;
   });
-  const cwd = p.section.cwd ? String(p.section.cwd) : undefined;
-  const out = await runChild({ cmd: argv[0]!, args: argv.slice(1), env, ...(cwd ? { cwd } : {}) }, {
-    ...limits(p.section),
-    log: writeLog,
-    signal: po.signal,
-    cancelGraceMs: () => readCancelGrace(p.cfg.logs_dir, p.runId),
-    ...(po.killNow ? { killNow: po.killNow } : {}),
-    onStart: (pid) => recordTask(p, pid),
-    onStderr: (b) => stderrTail.push(b),
-    onStdout: (b) => {
-      stdoutTail.push(b);
-      if (!streamJsonl) {
-        if (format === "text") return; // nothing to parse: the tail is enough
-        if (fullSize + b.length <= PARSE_CAP) {
-          full.push(b.slice());
-          fullSize += b.length;
-        } else truncated = true;
-        return;
-      }
-      lines.push(b);
-    },
-  });
+  const scratch = Deno.makeTempDirSync({ prefix: `docket-${p.runId}-` });
+  const host = hostFacts(p.cfg, p.task.name);
+  const net = await openNet(p.task, host);
+  const spec = taskChildSpec(p.task, {
+    runId: p.runId,
+    attempt,
+    dryRun: p.dryRun,
+    scratchDir: scratch,
+    section: p.section,
+    ...(net.dir ? { netDir: net.dir } : {}),
+  }, host);
+  // Unjailed, the command keeps the caller's working directory (as before the OS layer).
+  if (!spec.jailed && !p.section.cwd) delete spec.cwd;
+  let out;
+  try {
+    prepareDirs(spec);
+    out = await runChild(spec, {
+      ...limits(p.section),
+      runId: p.runId,
+      log: writeLog,
+      signal: po.signal,
+      cancelGraceMs: () => readCancelGrace(p.cfg.logs_dir, p.runId),
+      ...(po.killNow ? { killNow: po.killNow } : {}),
+      onStart: (pid) => recordTask(p, pid),
+      onStderr: (b) => stderrTail.push(b),
+      onStdout: (b) => {
+        stdoutTail.push(b);
+        if (!streamJsonl) {
+          if (format === "text") return; // nothing to parse: the tail is enough
+          if (fullSize + b.length <= PARSE_CAP) {
+            full.push(b.slice());
+            fullSize += b.length;
+          } else truncated = true;
+          return;
+        }
+        lines.push(b);
+      },
+    });
+  } finally {
+    await net.close();
+    try {
+      Deno.removeSync(scratch, { recursive: true });
+    } catch {
+      // already gone
+    }
+  }
   function ingestLine(line: string) {
     try {
       const ev = parseJsonlLine(line);
@@ -109,7 +120,9 @@ export async function attemptCommand(
     }
   }
   if (streamJsonl) lines.end();
-  if (out.killedBy) return noted(out, killedOutcome(out.killedBy, p.section));
+  if (out.killedBy) {
+    return sandboxDetails(spec, noted(out, killedOutcome(out.killedBy, p.section)), net.denied);
+  }
   if (out.spawnError) {
     return {
       status: "failed",
@@ -157,7 +170,7 @@ export async function attemptCommand(
   const success = okCodes.includes(code);
   if (success && !parseError) {
     const lastOut = lastLine(stdoutTail.text());
-    return {
+    return sandboxDetails<AttemptOutcome>(spec, {
       status: p.dryRun ? "dry_run" : "succeeded",
       summary: `${argv[0]} exited ${code}${
         lastOut && format === "text" ? `: ${lastOut.slice(0, 200)}` : ""
@@ -165,12 +178,16 @@ export async function attemptCommand(
       details,
       error: null,
       retryable: false,
-    };
+    }, net.denied);
   }
   const why = !success
     ? `${argv[0]} exited with code ${code}${
       lastLine(stderrTail.text()) ? `: ${lastLine(stderrTail.text()).slice(0, 200)}` : ""
     }`
     : parseError!;
-  return { ...failed(why, "task_failed", details), retryable: !success };
+  return sandboxDetails(
+    spec,
+    { ...failed(why, "task_failed", details), retryable: !success },
+    net.denied,
+  );
 }

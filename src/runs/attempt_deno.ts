@@ -2,8 +2,9 @@
 import { fromFileUrl, join, toFileUrl } from "../core/path.ts";
 import { taskOwnConfig } from "../config/types.ts";
 import type { Auditor } from "../sandbox/audit.ts";
-import { childEnv, deriveSandbox } from "../sandbox/permissions.ts";
-import { denyPaths } from "../sandbox/home_guard.ts";
+import { sandboxDetails, taskChildSpec } from "../sandbox/child_spec.ts";
+import { hostFacts, prepareDirs } from "../sandbox/host.ts";
+import { openNet } from "../sandbox/net.ts";
 import {
   classifyDenial,
   HARNESS_DEADLINE_EXIT,
@@ -28,8 +29,6 @@ import {
 } from "./outcome.ts";
 import { applySchemaDefaults } from "./schema_check.ts";
 
-const HARNESS = new URL("../sandbox/harness.ts", import.meta.url);
-
 export async function attemptDeno(
   p: Prepared,
   po: PerformOptions,
@@ -42,30 +41,9 @@ export async function attemptDeno(
   const modulePath = p.task.module!.startsWith("file:")
     ? fromFileUrl(p.task.module!)
     : p.task.module!;
-  const spec = deriveSandbox({
-    grants: p.task.grants,
-    modulePath,
-    scratchDir: scratch,
-    dryRun: p.dryRun,
-    deny: denyPaths(p.cfg),
-  });
   const nonce = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
-  const context = {
-    DOCKET_RUN_ID: p.runId,
-    DOCKET_TASK_NAME: p.task.name,
-    DOCKET_DRY_RUN: p.dryRun ? "1" : "0",
-    DOCKET_SCRATCH_DIR: scratch,
-    DOCKET_ATTEMPT: String(attempt),
-  };
-  const env = childEnv({
-    source: Deno.env.toObject(),
-    required: p.task.grants.required_env ?? [],
-    context,
-    extra: { TMPDIR: scratch },
-  });
   // Outside the scratch dir, so the task cannot rewrite its own audit (cleared env: pass it).
   const auditFile = join(p.cfg.logs_dir, `${p.runId}.${attempt}.audit.jsonl`);
-  if (auditor) env.DENO_AUDIT_PERMISSIONS = auditFile;
   const stdin = new TextEncoder().encode(JSON.stringify({
     module: toFileUrl(modulePath).href,
     config: applySchemaDefaults(p.task.schema, taskOwnConfig(p.section)),
@@ -79,18 +57,26 @@ export async function attemptDeno(
     moduleSha256: p.admission.module === modulePath ? p.admission.module_sha256 : null,
     ...(limits(p.section).timeoutMs ? { deadlineMs: limits(p.section).timeoutMs } : {}),
   }));
+  const host = hostFacts(p.cfg, p.task.name);
+  const net = await openNet(p.task, host);
+  const spec = taskChildSpec(p.task, {
+    runId: p.runId,
+    attempt,
+    dryRun: p.dryRun,
+    scratchDir: scratch,
+    section: p.section,
+    stdin,
+    ...(auditor ? { docketEnv: { DENO_AUDIT_PERMISSIONS: auditFile } } : {}),
+    ...(net.dir ? { netDir: net.dir } : {}),
+  }, host);
   const spawnedAt = Date.now();
   const stderr = tailKeeper(8192);
   let out: ChildOutcome;
   try {
-    out = await runChild({
-      cmd: Deno.execPath(),
-      args: ["run", ...spec.deno_flags, "--no-config", "--no-lock", HARNESS.href],
-      env,
-      cwd: scratch,
-      stdin,
-    }, {
+    prepareDirs(spec);
+    out = await runChild(spec, {
       ...limits(p.section),
+      runId: p.runId,
       log: writeLog,
       nonce,
       signal: po.signal,
@@ -120,6 +106,7 @@ export async function attemptDeno(
       },
     });
   } finally {
+    await net.close();
     try {
       Deno.removeSync(scratch, { recursive: true });
     } catch {
@@ -127,14 +114,20 @@ export async function attemptDeno(
     }
     await auditor?.collect(auditFile, scratch);
   }
-  if (out.killedBy) return noted(out, killedOutcome(out.killedBy, p.section));
+  if (out.killedBy) {
+    return sandboxDetails(spec, noted(out, killedOutcome(out.killedBy, p.section)), net.denied);
+  }
   const { timeoutMs } = limits(p.section);
   if (
     timeoutMs && !out.result && out.code === HARNESS_DEADLINE_EXIT &&
     Date.now() - spawnedAt >= timeoutMs
   ) {
     // The harness ended itself at its deadline (this runner could not stop it in time).
-    return noted(out, killedOutcome("timeout_seconds", p.section));
+    return sandboxDetails(
+      spec,
+      noted(out, killedOutcome("timeout_seconds", p.section)),
+      net.denied,
+    );
   }
   if (out.spawnError) {
     return {
@@ -145,7 +138,7 @@ export async function attemptDeno(
       retryable: false,
     };
   }
-  return noted(out, fromResult(out, p, stderr.text()));
+  return sandboxDetails(spec, noted(out, fromResult(out, p, stderr.text())), net.denied);
 }
 
 export function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): AttemptOutcome {

@@ -16,6 +16,8 @@ import type { TaskInfo } from "../registry/registry.ts";
 import type { SqliteStore } from "../store/sqlite_store.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import { assertNoDocketPaths } from "../sandbox/home_guard.ts";
+import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
+import { hostFacts } from "../sandbox/host.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
 import { configSecrets } from "../core/secrets.ts";
 import { storedOverrides } from "./overrides.ts";
@@ -80,6 +82,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
   }
   // Before anything is recorded or started: a missing credential is the operator's to fix.
   assertRequiredEnv({ name: task.name, required_env: task.grants.required_env ?? [] });
+  assertOsPolicy(o.cfg, task, section);
   if (task.source !== "command") {
     assertSchema(task.name, task.schema, applySchemaDefaults(task.schema, taskOwnConfig(section)));
     // A dry run gets no write grant outside scratch (deriveSandbox), so its writes are moot.
@@ -363,6 +366,16 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
     import.meta.url,
   );
   return await recordAndFire(p, finish);
+}
+
+/** `sandbox.os: required` refuses, before anything is recorded, a run the OS layer cannot hold. */
+function assertOsPolicy(cfg: DocketConfig, task: TaskInfo, section: Record<string, unknown>) {
+  const os = taskChildSpec(task, describeRun(section), hostFacts(cfg, task.name)).os;
+  if (!os.refused) return;
+  throw new DocketError("sandbox_unavailable", os.refused.message, {
+    hint: os.refused.hint,
+    details: { task: task.name, policy: os.policy, reason: os.reason ?? null },
+  });
 }
 
 /**

@@ -99,6 +99,7 @@ export function childNotes(out: ChildOutcome): Record<string, unknown> {
   const notes: Record<string, unknown> = {};
   if (out.outputCut) notes.output_truncated = "a background process kept the output open";
   if (out.eventsDropped) notes.events_dropped = out.eventsDropped;
+  if (out.leftoversStopped) notes.leftovers_stopped = out.leftoversStopped;
   return notes;
 }
 

@@ -26,7 +26,7 @@ export const CONTEXT_ENV = [
   "DOCKET_ATTEMPT",
 ] as const;
 
-export type Enforcement = "deno" | "env_filter" | "advisory" | "not_applicable";
+export type Enforcement = "deno" | "os" | "env_filter" | "advisory" | "not_applicable";
 
 export interface Permissions {
   net: boolean | string[];
@@ -37,7 +37,14 @@ export interface Permissions {
   sys: string[];
   max_memory_mb: number | null;
   /** Who enforces each declaration: Deno's sandbox, only docket's env filter, or nobody. */
-  enforced_by: { network: Enforcement; env: Enforcement; write: Enforcement; read: Enforcement };
+  enforced_by: {
+    network: Enforcement;
+    env: Enforcement;
+    write: Enforcement;
+    read: Enforcement;
+    /** Set by the child spec (src/sandbox/child_spec.ts): who stops what the task starts. */
+    processes?: Enforcement;
+  };
   notes: string[];
 }
 

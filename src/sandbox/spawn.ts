@@ -3,7 +3,14 @@
  * streams its output to the run's log, demuxes protocol frames, enforces the hard and the idle
  * timeout (idle = no output bytes), and kills the whole group on timeout or cancel.
  */
-import { killGroup, signalGroup } from "../core/proc.ts";
+import {
+  groupExists,
+  groupMembers,
+  killGroup,
+  killJail,
+  runProcesses,
+  signalGroup,
+} from "../core/proc.ts";
 import { FrameDemuxer, type ResultFrame } from "./protocol.ts";
 
 /**
@@ -19,6 +26,8 @@ export interface ChildSpec {
   env: Record<string, string>;
   cwd?: string;
   stdin?: Uint8Array;
+  /** The child is bwrap: stop it through its jail (see killJail). */
+  jailed?: boolean;
 }
 
 export type KillReason = "timeout_seconds" | "idle_timeout_seconds" | "cancelled";
@@ -32,6 +41,8 @@ export interface ChildWatch {
   onStdout?: (bytes: Uint8Array) => void;
   onStderr?: (bytes: Uint8Array) => void;
   onStart?: (pid: number) => void;
+  /** Unjailed runs: stop what still carries this run id once the task's process is gone. */
+  runId?: string;
   timeoutMs?: number | null;
   idleMs?: number | null;
   graceMs: number;
@@ -56,6 +67,11 @@ export interface ChildOutcome {
   eventsDropped?: number;
   /** Output was cut off PIPE_GRACE_MS after exit: a process outside the group held it open. */
   outputCut?: boolean;
+  /**
+   * Processes the task left running that docket stopped at the end of the run (unjailed: found
+   * by its group and its DOCKET_RUN_ID; jailed: the PID namespace ends them, counted as -1).
+   */
+  leftoversStopped?: number;
 }
 
 export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOutcome> {
@@ -96,7 +112,7 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
         // telling the harness is best effort; the SIGKILL below is what bounds the grace
       }
     }
-    killing = killGroup(pid, grace);
+    killing = spec.jailed ? killJail(pid, grace) : killGroup(pid, grace);
   };
   const onAbort = () => kill("cancelled");
   const onKillNow = () => {
@@ -170,7 +186,24 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
     const status = await child.status;
     // The task's own process is gone; nothing of its group may stay behind (a background
     // grandchild would also hold the pipes open).
-    await (killing ?? killGroup(pid, 500));
+    let leftovers = 0;
+    if (killing) await killing;
+    else if (!spec.jailed) {
+      if (groupExists(pid)) leftovers += groupMembers(pid).length;
+      await killGroup(pid, 500);
+    }
+    // A `setsid` daemon left the group: found by the run id every task process inherits.
+    if (!spec.jailed && w.runId) {
+      const stray = runProcesses(w.runId);
+      for (const s of stray) {
+        try {
+          Deno.kill(s, "SIGKILL");
+        } catch {
+          // gone meanwhile
+        }
+      }
+      leftovers += stray.length;
+    }
     // What is left can only be a process that escaped the group: bound the wait for it.
     const cut = !(await settlesSoon(pumps)) && await Promise.race([
       pumps.then(() => false),
@@ -184,9 +217,10 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
     if (resultTooLarge) out.resultTooLarge = true;
     if (eventsDropped) out.eventsDropped = eventsDropped;
     if (cut) out.outputCut = true;
+    if (leftovers) out.leftoversStopped = leftovers;
     return out;
   } catch (err) {
-    await killGroup(pid, w.graceMs);
+    await (spec.jailed ? killJail(pid, w.graceMs) : killGroup(pid, w.graceMs));
     await cutPipes();
     await Promise.allSettled([pumps, child.status]);
     throw err;

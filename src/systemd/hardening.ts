@@ -65,6 +65,11 @@ export function systemdHardening(t: HardeningTask, i: HardeningInput): Directive
   out.push(...fileSystemDirectives(t, i));
   d("PrivateDevices", "yes", "docket and its tasks use only /dev/null, zero, random and ptys");
   d("PrivateMounts", "yes", "mounts made inside the unit (bubblewrap's jail) stay inside it");
+  d(
+    "PrivateIPC",
+    "yes",
+    "the unit runs one task: no SysV IPC or POSIX message queue is shared with other units (the jail itself keeps the unit's IPC namespace)",
+  );
   for (const [k, why] of PROTECT) d(k, "yes", why);
   d(
     "ProtectProc",
