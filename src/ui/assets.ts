@@ -14,12 +14,13 @@ header .crumb{color:#aab}
 header .ro{background:var(--warn);color:#fff;border-radius:3px;padding:0 .4rem;font-size:12px}
 header .token{margin-left:auto;font-size:12px;color:#ccd}
 header .token input{font:inherit;width:16rem;padding:.15rem .3rem;border-radius:3px;border:1px solid #555;background:#33363c;color:#fff}
-main{padding:1rem 1.2rem;max-width:1200px}
+main{padding:1rem 1.2rem;max-width:1400px}
 section{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.6rem 1rem 1rem;margin-bottom:1rem}
 h1{font-size:20px;margin:.3rem 0}h2{font-size:15px;margin:.4rem 0 .6rem}
 table{border-collapse:collapse;width:100%}
 th{text-align:left;font-weight:600;color:var(--mut);font-size:12px;border-bottom:1px solid var(--line);padding:.3rem .5rem}
-td{border-bottom:1px solid #eee;padding:.35rem .5rem;vertical-align:top}
+td{border-bottom:1px solid #eee;padding:.35rem .5rem;vertical-align:top;white-space:nowrap}
+td:first-child,td:last-child,table.facts td,table.events td{white-space:normal}
 tr:last-child td{border-bottom:0}
 table.facts th{display:none}table.facts td:first-child{color:var(--mut);width:8rem}
 a{color:var(--run)}
@@ -120,6 +121,15 @@ export const JS = `"use strict";
       document.getElementById("run-duration").textContent = fmt(r.duration_ms);
       state.textContent = "Run finished: " + r.status + ".";
       document.querySelectorAll("button[data-cancel]").forEach(function (b) { b.disabled = true; });
+      // The rest of the page (details, events, hooks) as the server renders the finished run:
+      // docket's own escaped HTML, swapped in section by section; the log stays as streamed.
+      fetch(location.pathname).then(function (r) { return r.text(); }).then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        ["sec-facts", "sec-details", "sec-events", "sec-hooks"].forEach(function (id) {
+          var fresh = doc.getElementById(id), old = document.getElementById(id);
+          if (fresh && old) old.replaceWith(document.adoptNode(fresh));
+        });
+      }).catch(function () {});
     });
     es.addEventListener("error", function () { state.textContent = "Log stream interrupted; retrying…"; });
   }

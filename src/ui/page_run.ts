@@ -64,7 +64,9 @@ export function runPage(d: RunDoc, readOnly: boolean): string {
     ? `<div class="actions"><button class="act" data-cancel="${h(r.run_id)}">Cancel run</button>
 <span class="result" id="action-result" role="status"></span></div>`
     : "";
-  const body = `<section class="head"><h1>Run ${h(r.run_id)}</h1>${cancel}${facts}</section>
+  const body = `<section class="head" id="sec-facts"><h1>Run ${
+    h(r.run_id)
+  }</h1>${cancel}${facts}</section>
 <section><h2>Log${d.log.truncated ? " (last 64 KiB)" : ""}</h2>
 <pre id="log" class="log" data-run="${h(r.run_id)}" data-offset="${d.log.offset}" data-live="${
     live ? "1" : "0"
@@ -72,8 +74,8 @@ export function runPage(d: RunDoc, readOnly: boolean): string {
 <p class="muted small" id="log-state">${
     live ? "Following the log (needs JavaScript; reload without it)." : "Run finished."
   }</p></section>
-<section><h2>Details</h2>${tree(r.details)}</section>
-<section><h2>Events</h2>${events}</section>
-<section><h2>Hooks and notifications</h2>${hooks}</section>`;
+<section id="sec-details"><h2>Details</h2>${tree(r.details)}</section>
+<section id="sec-events"><h2>Events</h2>${events}</section>
+<section id="sec-hooks"><h2>Hooks and notifications</h2>${hooks}</section>`;
   return page({ title: `run ${r.run_id}`, body, readOnly, script: true });
 }
