@@ -30,7 +30,7 @@ export async function uiFigure(home: Home, reps = 15): Promise<UiFigure> {
   const child = new Deno.Command(c.cmd, {
     args: c.args,
     env: c.env,
-    cwd: c.cwd,
+    ...(c.cwd ? { cwd: c.cwd } : {}),
     clearEnv: true,
     stdout: "piped",
     stderr: "null",
