@@ -161,7 +161,7 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: "ui",
-    summary: "Serve a local web dashboard: task health, durations, live runs (loopback only)",
+    summary: "Serve a web dashboard on 127.0.0.1: task health, durations, live runs",
     args: [],
     options: {
       port: { type: "string", value: "port", description: "Port (default 8737; 0: any free)" },
