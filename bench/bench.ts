@@ -20,6 +20,7 @@ import {
 import { buildHomes } from "./setup.ts";
 import { concurrentFigure, eventsFigure } from "./load.ts";
 import { type LatencyFigure, latencyRows, loadavg, machine, table } from "./report.ts";
+import { uiFigure } from "./ui.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 31);
 const WARMUP = Number(Deno.env.get("BENCH_WARMUP") ?? 3);
@@ -165,8 +166,16 @@ async function main(): Promise<void> {
   log("concurrency: 50 async runs at once");
   const cc = await concurrentFigure(h.concurrent);
 
+  log("ui: docket ui's server time on the 1,000,000-run home");
+  const ui = await uiFigure(h.runs);
+
   const total = round((performance.now() - t0) / 1000);
-  const text = table(m, { b: B, p: P }, rows, ev, cc);
+  const text = table(m, { b: B, p: P }, rows, ev, cc) + "\n" +
+    `docket ui, 1,000,000 runs (server time, median of ${ui.reps}; target ≤ ${ui.target_ms} ms): ` +
+    (ui.error
+      ? `error: ${ui.error}`
+      : `overview ${ui.overview_ms} ms, task page ${ui.task_ms} ms, ` +
+        `task page 1000 runs back ${ui.task_deep_ms} ms — ${ui.met ? "met" : "NOT met"}`);
   console.log(text);
   console.log(`(bench took ${total} s)`);
   const results = {
@@ -191,6 +200,7 @@ async function main(): Promise<void> {
     ),
     events: ev,
     concurrent: cc,
+    ui,
     setup: h.fill,
     total_seconds: total,
     loadavg_at_end: loadavg(),

@@ -160,6 +160,25 @@ export const COMMANDS: CommandDef[] = [
     load: command("mcp"),
   },
   {
+    name: "ui",
+    summary: "Serve a web dashboard on 127.0.0.1: task health, durations, live runs",
+    args: [],
+    options: {
+      port: { type: "string", value: "port", description: "Port (default 8737; 0: any free)" },
+      bind: {
+        type: "string",
+        value: "addr",
+        description: "Address to listen on (default 127.0.0.1; another exposes the dashboard)",
+      },
+      "read-only": { type: "boolean", description: "Refuse every action (run, dry run, cancel)" },
+      "allow-destructive": {
+        type: "boolean",
+        description: "Allow real runs of destructive tasks, and cancelling runs started elsewhere",
+      },
+    },
+    load: command("ui"),
+  },
+  {
     name: "doctor",
     summary: "Self-diagnostic: config, state DB, dirs, tasks, binaries",
     args: [],

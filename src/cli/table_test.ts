@@ -41,7 +41,18 @@ Deno.test("main.ts's startup graph holds no command module and no npm package", 
   const specs = startupGraph(new URL("../../main.ts", import.meta.url));
   assert.ok(specs.some((s) => s.endsWith("/src/cli/table.ts")), specs.join(" "));
   const heavy = specs.filter((s) =>
-    s.includes("/src/commands/") || s.includes("/src/config/validate") || !/^(file|node):/.test(s)
+    s.includes("/src/commands/") || s.includes("/src/config/validate") ||
+    s.includes("/src/ui/") || !/^(file|node):/.test(s)
   );
   assert.deepEqual(heavy, [], `startup graph: ${specs.join(" ")}`);
+});
+
+Deno.test("docket ui's modules load only for `docket ui`, and it is not an MCP tool", async () => {
+  // Its module (src/commands/ui.ts) reaches the server only through lazy(): nothing of src/ui/
+  // is in its own static graph either, so `docket ui --help` costs nothing extra.
+  const specs = startupGraph(new URL("../commands/ui.ts", import.meta.url));
+  assert.deepEqual(specs.filter((s) => s.includes("/src/ui/")), []);
+  const mcp = await Deno.readTextFile(new URL("../mcp/tools_read.ts", import.meta.url)) +
+    await Deno.readTextFile(new URL("../mcp/tools_run.ts", import.meta.url));
+  assert.ok(!/callCommand\("ui"/.test(mcp), "no MCP tool calls the ui command");
 });

@@ -60,6 +60,10 @@ const MIGRATIONS: string[] = [
   // v4: the runner's PID namespace: its pid and start time identify it only there; from
   // another namespace its liveness is its heartbeat file.
   `ALTER TABLE runs ADD COLUMN runner_ns TEXT;`,
+  // v5: each task's last success in one index step (`docket ui`'s overview), not a scan back
+  // through a task that has failed for a long time.
+  `CREATE INDEX runs_last_success ON runs (task_name, run_id DESC)
+     WHERE status = 'succeeded' AND dry_run = 0;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
