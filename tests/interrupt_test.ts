@@ -15,7 +15,8 @@ Deno.test("cancel --grace shorter than kill_grace_seconds: the group is killed a
     type: command
     command: ["sh", "-c", "trap '' TERM; echo $$ > ${pidf}; while :; do sleep 1; done"]
     kill_grace_seconds: 120
-`);
+    sandbox: { os: off }
+`); // host pids: the unjailed path (the jailed grace is the clean-up test below)
     const r = (await h.run(["--json", "run", "stubborn", "--async"])).json;
     const pid = Number(await fileWritten(pidf));
     const c = await h.run(["--json", "cancel", r.run_id, "--grace", "1"]);
@@ -32,11 +33,15 @@ Deno.test("cancel --grace shorter than kill_grace_seconds: the group is killed a
 
 Deno.test("cancel --grace longer than kill_grace_seconds lets the task finish its clean-up", async () => {
   await withHome(async (h) => {
-    const done = `${h.dir}/cleaned`;
-    const started = `${h.dir}/started`;
+    // Jailed: the marks go to a declared write (the jail hides the rest of /tmp).
+    const out = `${h.dir}/out`;
+    const done = `${out}/cleaned`;
+    const started = `${out}/started`;
     h.config(`tasks:
   slowstop:
     type: command
+    destructive: true
+    writes: ["${out}"]
     command: ["sh", "-c", "trap 'sleep 3; echo ok > ${done}; exit 0' TERM; touch ${started}; while :; do sleep 0.2; done"]
     kill_grace_seconds: 1
   tsstop:
@@ -83,7 +88,8 @@ Deno.test("foreground Ctrl-C says at once it is stopping the task; a second kill
     type: command
     command: ["sh", "-c", "trap '' TERM INT; echo $$ > ${pidf}; while :; do sleep 1; done"]
     kill_grace_seconds: 120
-`);
+    sandbox: { os: off }
+`); // host pids: the unjailed path
     const child = h.spawn(["--json", "run", "fg"]);
     const pid = Number(await fileWritten(pidf));
     let stderr = "";
