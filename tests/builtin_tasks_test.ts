@@ -104,12 +104,20 @@ Deno.test("run hbackup: a fake hbackup on PATH gets the mapped argv; archive_pat
     const dry = await h.run(["--json", "run", "hbackup", "--dry-run"], { env });
     assert.equal(dry.code, 2, JSON.stringify(dry.json));
     assert.match(dry.json.summary, /auto takes no options, so docket runs backup then upload/);
+    // The dry run really ran `backup --dry-run` (the fake's dry-run count, 3 files, parsed from
+    // its stderr), and, jailed to its scratch dir like any dry run, could not log its argv.
+    assert.deepEqual(
+      dry.json.details.steps.filter((s: { executed: boolean }) => s.executed)
+        .map((s: { command: string[] }) => s.command.slice(1)),
+      [["backup", "--dry-run", "-o", out, "-x", "target"]],
+    );
+    assert.equal(dry.json.details.would_archive_files, 3);
+    assert.deepEqual(fakeHbackupCalls(bin), [], "a dry run writes no declared path");
     const r = await h.run(["--json", "run", "hbackup"], { env });
     assert.equal(r.code, 0, JSON.stringify(r.json));
     assert.equal(r.json.details.archive_path, out);
     assert.equal(r.json.details.uploaded, true);
     assert.deepEqual(fakeHbackupCalls(bin), [
-      ["backup", "--dry-run", "-o", out, "-x", "target"],
       ["backup", "-o", out, "-x", "target"],
       ["upload", out, "me@nas:/backups/"],
     ]);

@@ -50,6 +50,8 @@ Deno.test("required_env is required: a run without it is refused before it start
     type: command
     command: ["touch", "${out}/cmd-ran"]
     required_env: [CMD_TOKEN]
+    destructive: true
+    writes: ["${out}"]
 `);
     const none = await h.run(["--json", "run", "needs"]);
     assert.equal(none.code, 1);
@@ -134,9 +136,11 @@ Deno.test("a misspelt key on a built-in is an error with a suggestion; the backu
 
 Deno.test("misspelt keys on a command task are errors; a module task's unknown key is a warning", async () => {
   await withHome(async (h) => {
-    const mark = `${h.dir}/ran`;
+    // The mark goes to a declared write: the jail hides the rest of /tmp.
+    const mark = `${h.dir}/out/ran`;
     const cmd = (extra: string) =>
-      `tasks:\n  job:\n    type: command\n    command: ["touch", "${mark}"]\n${extra}`;
+      `tasks:\n  job:\n    type: command\n    command: ["touch", "${mark}"]\n` +
+      `    destructive: true\n    writes: ["${h.dir}/out"]\n${extra}`;
     for (
       const [key, guess] of [["timout_seconds: 5", "timeout_seconds"], ["retries: 3", "retry"]]
     ) {

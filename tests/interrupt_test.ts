@@ -5,19 +5,54 @@
  * bound is far from the other case's (seconds vs a minute).
  */
 import assert from "node:assert/strict";
-import { exists, fileWritten, pidAlive, until, withHome } from "./helpers.ts";
+import { exists, type Home, pidAlive, until, withHome } from "./helpers.ts";
+
+/**
+ * The host pid of the task's shell (its `$0` is `marker`), once it has set its trap and said
+ * `ready` in the run's log. Jailed, the shell's own `$$` is a PID-namespace pid and the jail
+ * hides /tmp, so the host pid is found in the host's /proc (bwrap's own argv holds the
+ * marker too: skipped).
+ */
+async function readyShell(h: Home, marker: string): Promise<number> {
+  const logs = `${h.dir}/logs`;
+  await until(
+    () => {
+      try {
+        return [...Deno.readDirSync(logs)].some((e) =>
+          e.name.endsWith(".log") && /^ready$/m.test(Deno.readTextFileSync(`${logs}/${e.name}`))
+        );
+      } catch {
+        return false;
+      }
+    },
+    20000,
+    "the task's trap to be set",
+  );
+  const found: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
+      if (argv.includes(marker) && !argv[0]!.endsWith("bwrap")) found.push(Number(e.name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  assert.equal(found.length, 1, `one shell carries ${marker}: ${found}`);
+  return found[0]!;
+}
 
 Deno.test("cancel --grace shorter than kill_grace_seconds: the group is killed after it", async () => {
   await withHome(async (h) => {
-    const pidf = `${h.dir}/pid`;
+    const marker = `stubborn-${crypto.randomUUID()}`;
     h.config(`tasks:
   stubborn:
     type: command
-    command: ["sh", "-c", "trap '' TERM; echo $$ > ${pidf}; while :; do sleep 1; done"]
+    command: ["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done", "${marker}"]
     kill_grace_seconds: 120
 `);
     const r = (await h.run(["--json", "run", "stubborn", "--async"])).json;
-    const pid = Number(await fileWritten(pidf));
+    const pid = await readyShell(h, marker);
     const c = await h.run(["--json", "cancel", r.run_id, "--grace", "1"]);
     assert.equal(c.json.status, "cancelled", JSON.stringify(c.json));
     assert.ok(
@@ -32,11 +67,15 @@ Deno.test("cancel --grace shorter than kill_grace_seconds: the group is killed a
 
 Deno.test("cancel --grace longer than kill_grace_seconds lets the task finish its clean-up", async () => {
   await withHome(async (h) => {
-    const done = `${h.dir}/cleaned`;
-    const started = `${h.dir}/started`;
+    // Jailed: the marks go to a declared write (the jail hides the rest of /tmp).
+    const out = `${h.dir}/out`;
+    const done = `${out}/cleaned`;
+    const started = `${out}/started`;
     h.config(`tasks:
   slowstop:
     type: command
+    destructive: true
+    writes: ["${out}"]
     command: ["sh", "-c", "trap 'sleep 3; echo ok > ${done}; exit 0' TERM; touch ${started}; while :; do sleep 0.2; done"]
     kill_grace_seconds: 1
   tsstop:
@@ -77,15 +116,15 @@ Deno.test("cancel --grace longer than kill_grace_seconds lets the task finish it
 
 Deno.test("foreground Ctrl-C says at once it is stopping the task; a second kills it now", async () => {
   await withHome(async (h) => {
-    const pidf = `${h.dir}/pid`;
+    const marker = `fg-${crypto.randomUUID()}`;
     h.config(`tasks:
   fg:
     type: command
-    command: ["sh", "-c", "trap '' TERM INT; echo $$ > ${pidf}; while :; do sleep 1; done"]
+    command: ["sh", "-c", "trap '' TERM INT; echo ready; while :; do sleep 1; done", "${marker}"]
     kill_grace_seconds: 120
 `);
     const child = h.spawn(["--json", "run", "fg"]);
-    const pid = Number(await fileWritten(pidf));
+    const pid = await readyShell(h, marker);
     let stderr = "";
     const reader = child.stderr.getReader();
     const pump = (async () => {

@@ -73,7 +73,15 @@ Deno.test("mcp: hbackup list reads only: not destructive, runs without --allow-d
     async (s, h) => {
       const r = await s.call("run_task", { task: "hbackup" });
       assert.equal(r.isError, undefined, JSON.stringify(r.structuredContent));
-      assert.deepEqual(fakeHbackupCalls(`${h.dir}/bin`), [["list"]]);
+      // The fake ran `list` in the jail (its reply parsed into the result); read-only, it may
+      // write nothing, not even its own argv log beside itself.
+      const d = r.structuredContent.details;
+      assert.deepEqual(
+        d.steps.filter((st: Json) => st.executed).map((st: Json) => st.command.slice(1)),
+        [["list"]],
+      );
+      assert.match(r.structuredContent.summary, /^No backups found/);
+      assert.deepEqual(fakeHbackupCalls(`${h.dir}/bin`), [], "list writes nothing");
     },
     [],
     env,

@@ -8,6 +8,11 @@ import { type Home, pidAlive, until } from "./helpers.ts";
 import { type Json, withServer } from "./mcp_helpers.ts";
 
 const SLEEPER = `tasks:\n  sleeper:\n    type: command\n    command: ["sleep", "300"]\n`;
+/**
+ * Unjailed: a task that outlives its killed runner (in its own group) is the unjailed path; a
+ * jailed one dies with its runner (bwrap --die-with-parent), leaving nothing to clean up.
+ */
+const SLEEPER_UNJAILED = `${SLEEPER}    sandbox: { os: off }\n`;
 
 function row(h: Home, runId: string): { status: string; task_pid: number | null } {
   const db = new DatabaseSync(h.stateDb, { readOnly: true });
@@ -57,7 +62,7 @@ Deno.test("mcp: with --allow-destructive cancel_run stops a run started elsewher
 });
 
 Deno.test("mcp: read-only tools on a run whose runner died show it lost but change nothing; the CLI then cleans up", async () => {
-  await withServer((h) => h.config(SLEEPER), async (s, h) => {
+  await withServer((h) => h.config(SLEEPER_UNJAILED), async (s, h) => {
     const run = await cliRun(h);
     try {
       Deno.kill(run.pid, "SIGKILL"); // the runner only: its task lives on in its own group

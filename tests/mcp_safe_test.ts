@@ -174,7 +174,12 @@ Deno.test("run: a reads path that is a symlink to the state database is refused"
 
 Deno.test("run: destructive without a writes list may write anywhere but docket's files (Deno's --deny-write)", async () => {
   await withHome(async (h) => {
-    const outside = Deno.makeTempDirSync({ prefix: "docket-outside-" });
+    // Not under /tmp: the jail's root is writable for this task, but /tmp is always an empty
+    // tmpfs inside it (README, "The OS sandbox").
+    const outside = Deno.makeTempDirSync({
+      prefix: "docket-outside-",
+      dir: Deno.env.get("HOME") ?? "/root",
+    });
     try {
       h.config(`tasks: {}\n`);
       await h.run(["--json", "runs"]); // creates the state database

@@ -27,10 +27,13 @@ function everything(h: Home, runId: string): string {
 
 Deno.test("a command task's literal env: secret is masked in log, result, events and hook output", async () => {
   await withHome(async (h) => {
-    const seen = `${h.dir}/seen`;
+    // A declared write: the jail hides the rest of /tmp (the home is read-only inside it).
+    const seen = `${h.dir}/seen.txt`;
     h.config(`tasks:
   job:
     type: command
+    destructive: true
+    writes: ["${seen}"]
     command: ["sh", "-c", "printf %s \\"$API_TOKEN\\" > ${seen}; echo \\"{\\\\\\"type\\\\\\":\\\\\\"tick\\\\\\",\\\\\\"t\\\\\\":\\\\\\"$API_TOKEN\\\\\\"}\\"; echo \\"token is $API_TOKEN\\" >&2"]
     output_format: jsonl
     env:

@@ -26,9 +26,8 @@ const EXTRA = (base: string, home: string) => `
     type: command
     command: ["sh", "-c", "echo '# x' >> ${home}/config.yaml"]
     network: false
-    destructive: true
-    writes: [${home}]
     schedule: "@daily"
+    sandbox: { os: off }
   write-granted:
     type: command
     command: ["sh", "-c", "echo x > ${base}/outside/file"]
@@ -108,7 +107,10 @@ Deno.test("a task writing a path its unit does not grant (or the config) fails, 
     assert.deepEqual([run.status, run.run_id], ["failed", out.run_id]);
     assert.ok(run.finished_at, "the run is finished, not left running");
     assert.throws(() => Deno.statSync(`${base}/outside/file`), Deno.errors.NotFound);
-    // The config steers docket: read-only even inside the writable DOCKET_HOME.
+    // The config steers docket: read-only even inside the writable DOCKET_HOME (the unit's
+    // ReadWritePaths= holds the state DB's folder). A grant of the home is refused before any
+    // run (grant_refused), so the task is unjailed instead: the unit's ReadOnlyPaths= alone
+    // must hold it.
     const before = Deno.readTextFileSync(`${h.dir}/config.yaml`);
     const tamper = JSON.parse((await runInEnvelope(unit("tamper"))).stdout);
     assert.equal(tamper.status, "failed");

@@ -8,7 +8,14 @@ import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
 import { hostFacts } from "../sandbox/host.ts";
 import { maskTokenShapes } from "../notify/mask.ts";
 import { missingEnv } from "../runs/required_env.ts";
-import { ARGV_KEYS, isSecretKey, maskArgv, maskCommandString, programOf } from "../core/secrets.ts";
+import {
+  ARGV_KEYS,
+  configSecrets,
+  isSecretKey,
+  maskArgv,
+  maskCommandString,
+  programOf,
+} from "../core/secrets.ts";
 
 export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
   const store = new SqliteStore(cfg.state_dir);
@@ -56,6 +63,18 @@ export function maskConfig(v: unknown, key = "", program = ""): unknown {
 }
 
 /**
+ * The child's argv as shown: the config's credentials (the ones maskConfig hides in `command`,
+ * `args` and secret-looking keys) masked wherever they reappear (after a jail's bwrap flags).
+ */
+export function maskChildArgv(argv: string[], config: Record<string, unknown>): string[] {
+  const secrets = configSecrets(config, "", programOf(config));
+  return argv.map((a) => {
+    for (const v of secrets) a = a.replaceAll(v, "***");
+    return maskTokenShapes(a);
+  });
+}
+
+/**
  * The task's child spec as a run would get it (placeholders for the run id and scratch dir;
  * of a dry run with `dryRun`), from the same function the runner executes.
  */
@@ -90,7 +109,7 @@ export function taskJsonFor(t: TaskInfo, cfg: DocketConfig, opts: { dryRun?: boo
     permissions: sb.permissions,
     deno_flags: sb.deno_flags,
     /** The child's argv exactly as the runner starts it (`<scratch>`: the run's scratch dir). */
-    child_argv: [sb.cmd, ...sb.args],
+    child_argv: maskChildArgv([sb.cmd, ...sb.args], t.config),
     sandbox: sb.os,
     load_error: t.loadError,
     config_warnings: t.configWarnings,

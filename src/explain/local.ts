@@ -6,7 +6,13 @@ import { sandboxOf } from "../commands/common.ts";
 import { type ExplainRow, layers } from "./types.ts";
 
 /** The keys of `permissions.enforced_by` and the declaration row each one decides. */
-export const ENFORCED_BY_ROWS = { network: "network", read: "reads", write: "writes", env: "env" };
+export const ENFORCED_BY_ROWS = {
+  network: "network",
+  read: "reads",
+  write: "writes",
+  env: "env",
+  processes: "processes",
+};
 
 const flag = (flags: string[], name: string) =>
   flags.filter((f) => f === name || f.startsWith(`${name}=`));
@@ -106,17 +112,37 @@ export function localRows(t: TaskInfo, cfg: DocketConfig): ExplainRow[] {
     ],
     not_enforced: timeout === undefined ? ["no limit declared"] : [],
   });
-  rows.push({
-    declaration: "processes",
-    declared: null,
-    enforced_by: ["docket"],
+  rows.push(processesRow(layers(by.processes)));
+  return rows;
+}
+
+/** How the task's processes are held: the layer `capabilities` reports (enforced_by.processes). */
+function processesRow(layer: string[]): ExplainRow {
+  const row = { declaration: "processes", declared: null, enforced_by: layer };
+  if (layer.includes("os")) {
+    return {
+      ...row,
+      mechanisms: [
+        "bwrap --unshare-pid --die-with-parent: the jail's PID namespace ends with the run",
+      ],
+      not_enforced: [],
+    };
+  }
+  if (layer.includes("deno")) {
+    return {
+      ...row,
+      mechanisms: ["no --allow-run: Deno code alone starts no process"],
+      not_enforced: [],
+    };
+  }
+  return {
+    ...row,
     mechanisms: ["the task runs in its own process group, stopped when the run ends"],
     not_enforced: [
       "a process that leaves the group (setsid) can outlive the run; its output is cut 1.5 s " +
       "after the task exits",
     ],
-  });
-  return rows;
+  };
 }
 
 /** Notes `capabilities` carries for the task (permissions.notes). */
