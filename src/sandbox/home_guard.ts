@@ -10,6 +10,7 @@ import { DocketError } from "../core/errors.ts";
 import { join, resolve } from "../core/path.ts";
 import type { DocketConfig } from "../config/types.ts";
 import type { TaskGrants } from "../task_api.ts";
+import { CACHE_KEY_FILE } from "../core/cache_seal.ts";
 
 export interface ProtectedPath {
   what: string;
@@ -36,6 +37,8 @@ export function protectedPaths(cfg: DocketConfig): ProtectedPath[] {
     })),
     { what: "logs_dir", path: cfg.logs_dir },
     { what: "docket's cache", path: join(cfg.home, "cache") },
+    // The secret that seals the caches: a task holding it could forge what docket trusts.
+    { what: "docket's cache key", path: join(cfg.home, CACHE_KEY_FILE) },
     { what: "tasks_dir", path: cfg.tasks_dir, writesOnly: true },
   ];
 }
