@@ -58,3 +58,76 @@ Deno.test("a program a task starts cannot read docket's cache key; it reads a us
     assert.equal(ok.json.summary, "n=8");
   });
 });
+
+const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+
+Deno.test("a task cannot write docket's own code (which docket runs with its own rights); the same task writes a declared folder", async () => {
+  await withHome(async (h) => {
+    const outside = Deno.makeTempDirSync({ prefix: "docket-outside-" });
+    const probe = `${ROOT}/.docket-probe-${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      const write = (dir: string, file: string) =>
+        `{ destructive: true, writes: ["${dir}"], run: () => { Deno.writeTextFileSync("${file}", "planted"); return { ok: true, summary: "wrote" } } }`;
+      h.task("plant", write(probe, probe));
+      h.task("fine", write(`${outside}/out`, `${outside}/out`));
+      const bad = await h.run(["--json", "run", "plant"]);
+      assert.equal(bad.code, 1, bad.stdout);
+      assert.equal(bad.json.error.kind, "grant_refused", bad.stdout);
+      assert.match(bad.json.error.message, /docket's own code/);
+      assert.throws(() => Deno.statSync(probe), "the file must not be written");
+      const ok = await h.run(["--json", "run", "fine"]);
+      assert.equal(ok.json.status, "succeeded", ok.stdout);
+      assert.equal(Deno.readTextFileSync(`${outside}/out`), "planted");
+    } finally {
+      Deno.removeSync(outside, { recursive: true });
+      try {
+        Deno.removeSync(probe);
+      } catch {
+        // not written
+      }
+    }
+  });
+});
+
+Deno.test("a task cannot write Deno's cache or binary (docket loads its own code from them); destructive-anywhere is denied there too", async () => {
+  await withHome(async (h) => {
+    const info = JSON.parse(
+      new TextDecoder().decode(
+        (await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output()).stdout,
+      ),
+    );
+    const denoDir: string = info.denoDir;
+    const probe = `${denoDir}/docket-probe-${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      h.task(
+        "cachew",
+        `{ destructive: true, writes: ["${probe}"], run: () => { Deno.writeTextFileSync("${probe}", "x"); return { ok: true, summary: "wrote" } } }`,
+      );
+      h.task(
+        "binw",
+        `{ destructive: true, writes: ["${Deno.execPath()}"], run: () => ({ ok: true, summary: "no" }) }`,
+      );
+      h.task(
+        "anywhere",
+        `{ destructive: true, run: () => { Deno.writeTextFileSync("${probe}", "x"); return { ok: true, summary: "wrote" } } }`,
+      );
+      for (const name of ["cachew", "binw"]) {
+        const r = await h.run(["--json", "run", name]);
+        assert.equal(r.json.error?.kind, "grant_refused", r.stdout);
+      }
+      const any = await h.run(["--json", "run", "anywhere"]);
+      assert.equal(any.json.status, "failed", any.stdout);
+      assert.match(any.json.summary, /Permission denied|NotCapable|permission/i);
+      assert.throws(() => Deno.statSync(probe), "the file must not be written");
+      const d = await h.run(["--json", "describe", "anywhere"]);
+      const deny = d.json.task.deno_flags.find((f: string) => f.startsWith("--deny-write="));
+      assert.ok(deny.split("=")[1].split(",").includes(denoDir), deny);
+    } finally {
+      try {
+        Deno.removeSync(probe);
+      } catch {
+        // not written
+      }
+    }
+  });
+});

@@ -7,7 +7,7 @@
  * read them could hand them to an MCP client, one that could write them could forge history.
  */
 import { DocketError } from "../core/errors.ts";
-import { join, resolve } from "../core/path.ts";
+import { fromFileUrl, join, resolve } from "../core/path.ts";
 import type { DocketConfig } from "../config/types.ts";
 import type { TaskGrants } from "../task_api.ts";
 import { CACHE_KEY_FILE } from "../core/cache_seal.ts";
@@ -19,6 +19,32 @@ export interface ProtectedPath {
   containerOnly?: boolean;
   /** Refused for writes only (tasks_dir: reading a drop-in's sibling files is documented). */
   writesOnly?: boolean;
+}
+
+/** docket's own source tree (main.ts, src/, the built-in tasks). */
+const DOCKET_ROOT = fromFileUrl(new URL("../../", import.meta.url)).replace(/\/$/, "");
+
+/** Deno's cache as Deno itself finds it: DENO_DIR, else $XDG_CACHE_HOME/deno, else ~/.cache/deno. */
+export function denoCacheDir(env: Record<string, string | undefined>): string {
+  return env.DENO_DIR ?? `${env.XDG_CACHE_HOME ?? `${env.HOME ?? "/"}/.cache`}/deno`;
+}
+
+/**
+ * What docket runs with its own rights: its source, the Deno that runs it and Deno's cache
+ * (docket's npm dependencies, and every task's compiled code). A task that could write them
+ * would run its code as docket on the next command, so they are refused for writes; reading
+ * them is harmless (the child needs to).
+ */
+function docketCode(): ProtectedPath[] {
+  return [
+    { what: "docket's own code", path: DOCKET_ROOT, writesOnly: true },
+    { what: "the Deno executable that runs docket", path: Deno.execPath(), writesOnly: true },
+    {
+      what: "Deno's cache (DENO_DIR), which docket loads its own code from",
+      path: denoCacheDir(Deno.env.toObject()),
+      writesOnly: true,
+    },
+  ];
 }
 
 /**
@@ -40,6 +66,7 @@ export function protectedPaths(cfg: DocketConfig): ProtectedPath[] {
     // The secret that seals the caches: a task holding it could forge what docket trusts.
     { what: "docket's cache key", path: join(cfg.home, CACHE_KEY_FILE) },
     { what: "tasks_dir", path: cfg.tasks_dir, writesOnly: true },
+    ...docketCode(),
   ];
 }
 
@@ -105,7 +132,8 @@ export function assertNoDocketPaths(cfg: DocketConfig, task: string, grants: Tas
       `("${c.protected.path}"), which no task may ${c.grant === "reads" ? "read" : "write"}`,
     {
       hint: `Remove "${c.path}" from the task's ${c.grant} (in its module or the config); ` +
-        "docket's home, config, state database, logs and cache are never granted to a task",
+        "docket's home, config, state database, logs and cache are never granted to a task, " +
+        "nor writes to docket's code, its Deno or Deno's cache",
       details: { task, grant: c.grant, path: c.path, protected: c.protected.path },
     },
   );

@@ -7,7 +7,7 @@ import type { DocketConfig } from "../config/types.ts";
 import { fromFileUrl, normalize } from "../core/path.ts";
 import { which } from "../core/which.ts";
 import { type OsProbe, osProbe } from "./os_probe.ts";
-import { denyPaths } from "./home_guard.ts";
+import { denoCacheDir, denyPaths } from "./home_guard.ts";
 
 export type OsPolicy = "auto" | "required" | "off";
 export const OS_POLICIES = ["auto", "required", "off"] as const;
@@ -87,9 +87,7 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
         return false;
       }
     };
-    const home = env.HOME ?? "/";
-    const denoDir = env.DENO_DIR ??
-      `${env.XDG_CACHE_HOME ?? `${home}/.cache`}/deno`;
+    const denoDir = denoCacheDir(env);
     const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? ""]
       .filter((p) => p.startsWith("/") && isDir(p)).map(real);
     // The same list Deno's --deny-read holds (home_guard.ts), so the two layers never differ:
