@@ -131,3 +131,29 @@ Deno.test("a task cannot write Deno's cache or binary (docket loads its own code
     }
   });
 });
+
+Deno.test("a write path through a symlinked folder cannot reach logs_dir before its file exists; the same link to an outside folder writes there", async () => {
+  await withHome(async (h) => {
+    const outside = Deno.makeTempDirSync({ prefix: "docket-outside-" });
+    const links = Deno.makeTempDirSync({ prefix: "docket-links-" });
+    try {
+      Deno.mkdirSync(`${h.dir}/logs`, { recursive: true, mode: 0o700 });
+      Deno.symlinkSync(`${h.dir}/logs`, `${links}/tologs`);
+      Deno.symlinkSync(outside, `${links}/toout`);
+      const write = (file: string) =>
+        `{ destructive: true, writes: ["${file}"], run: () => { Deno.writeTextFileSync("${file}", "forged"); return { ok: true, summary: "wrote" } } }`;
+      h.task("forge", write(`${links}/tologs/forged.txt`));
+      h.task("fine", write(`${links}/toout/fine.txt`));
+      const bad = await h.run(["--json", "run", "forge"]);
+      assert.equal(bad.json.error?.kind, "grant_refused", bad.stdout);
+      assert.match(bad.json.error.message, /logs_dir/);
+      assert.throws(() => Deno.statSync(`${h.dir}/logs/forged.txt`), "nothing planted in logs_dir");
+      const ok = await h.run(["--json", "run", "fine"]);
+      assert.equal(ok.json.status, "succeeded", ok.stdout);
+      assert.equal(Deno.readTextFileSync(`${outside}/fine.txt`), "forged");
+    } finally {
+      Deno.removeSync(outside, { recursive: true });
+      Deno.removeSync(links, { recursive: true });
+    }
+  });
+});

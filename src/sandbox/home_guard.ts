@@ -7,7 +7,7 @@
  * read them could hand them to an MCP client, one that could write them could forge history.
  */
 import { DocketError } from "../core/errors.ts";
-import { fromFileUrl, join, resolve } from "../core/path.ts";
+import { fromFileUrl, join, normalize, resolve } from "../core/path.ts";
 import type { DocketConfig } from "../config/types.ts";
 import type { TaskGrants } from "../task_api.ts";
 import { CACHE_KEY_FILE } from "../core/cache_seal.ts";
@@ -80,19 +80,36 @@ export function denyPaths(cfg: DocketConfig): { read: string[]; write: string[] 
 }
 
 /**
+ * Where an absolute path leads through its symlinks: its real path, or, when it does not exist
+ * (yet), its nearest existing ancestor's real path with the rest appended — a file to be
+ * created under a symlinked folder lands where the link points (`/tmp/l/new` with
+ * `/tmp/l → <home>/logs` is `<home>/logs/new`). Undefined when nothing of it resolves.
+ */
+export function realOrNearest(p: string): string | undefined {
+  let head = normalize(p);
+  let tail = "";
+  for (;;) {
+    try {
+      const real = Deno.realPathSync(head);
+      return tail ? join(real, tail) : real;
+    } catch {
+      if (head === "/") return undefined;
+      const i = head.lastIndexOf("/");
+      tail = tail ? `${head.slice(i + 1)}/${tail}` : head.slice(i + 1);
+      head = head.slice(0, i) || "/";
+    }
+  }
+}
+
+/**
  * Where a declared path can lead: as written (relative paths resolve against the task's cwd,
- * a scratch dir under the temp dir) and, when it exists, through its symlinks.
+ * a scratch dir under the temp dir) and through its symlinks (realOrNearest).
  */
 function forms(p: string): string[] {
   const tmp = Deno.env.get("TMPDIR") || "/tmp";
   const lexical = resolve(join(tmp, "docket-scratch"), p);
-  const out = [lexical];
-  try {
-    out.push(Deno.realPathSync(lexical));
-  } catch {
-    // does not exist (yet): its lexical form is all there is
-  }
-  return out;
+  const real = realOrNearest(lexical);
+  return real && real !== lexical ? [lexical, real] : [lexical];
 }
 
 function under(inner: string, outer: string): boolean {
