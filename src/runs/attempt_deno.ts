@@ -48,6 +48,8 @@ export async function attemptDeno(
     module: toFileUrl(modulePath).href,
     config: applySchemaDefaults(p.task.schema, taskOwnConfig(p.section)),
     dryRun: p.dryRun,
+    // What describe/capabilities/MCP reported decides: a dryRun the scan did not see is not run.
+    hasDryRun: p.task.hasDryRun,
     runId: p.runId,
     taskName: p.task.name,
     attempt,
