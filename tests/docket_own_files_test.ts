@@ -5,7 +5,7 @@
  * beside it in the home stays readable (the positive control).
  */
 import assert from "node:assert/strict";
-import { withHome } from "./helpers.ts";
+import { Home, withHome } from "./helpers.ts";
 
 const KEY_BYTES = 32;
 
@@ -156,4 +156,37 @@ Deno.test("a write path through a symlinked folder cannot reach logs_dir before 
       Deno.removeSync(links, { recursive: true });
     }
   });
+});
+
+Deno.test("a task cannot be granted the folder of every run's scratch dir; a folder inside it is granted", async () => {
+  // A home outside the temp dir, so that "/tmp" does not already contain docket's home.
+  Deno.mkdirSync("/var/lib/docket-test-homes", { recursive: true, mode: 0o700 });
+  const h = new Home("/var/lib/docket-test-homes");
+  // docket's temp dir (TMPDIR: where every run's scratch dir is made), small and private.
+  const tmp = Deno.makeTempDirSync({ dir: "/var/lib/docket-test-homes", prefix: "tmp-" });
+  h.env.TMPDIR = tmp;
+  const other = Deno.makeTempDirSync({
+    dir: tmp,
+    prefix: "docket-20990101T000000000000Z-0badc0de-",
+  });
+  const mine = Deno.makeTempDirSync({ dir: "/var/lib/docket-test-homes", prefix: "data-" });
+  try {
+    Deno.writeTextFileSync(`${other}/secret`, "other run's secret");
+    Deno.writeTextFileSync(`${mine}/data`, "mine");
+    const read = (grant: string, file: string) =>
+      `{ reads: ["${grant}"], run: () => ({ ok: true, summary: Deno.readTextFileSync("${file}") }) }`;
+    h.task("peek", read(tmp, `${other}/secret`));
+    h.task("own", read(mine, `${mine}/data`));
+    const bad = await h.run(["--json", "run", "peek"]);
+    assert.equal(bad.json.error?.kind, "grant_refused", bad.stdout);
+    assert.match(bad.json.error.message, /scratch/);
+    assert.ok(!bad.stdout.includes("other run's secret"), bad.stdout);
+    const ok = await h.run(["--json", "run", "own"]);
+    assert.equal(ok.json.status, "succeeded", ok.stdout);
+    assert.equal(ok.json.summary, "mine");
+  } finally {
+    h.cleanup();
+    Deno.removeSync(tmp, { recursive: true });
+    Deno.removeSync(mine, { recursive: true });
+  }
 });

@@ -66,6 +66,9 @@ export function protectedPaths(cfg: DocketConfig): ProtectedPath[] {
     // The secret that seals the caches: a task holding it could forge what docket trusts.
     { what: "docket's cache key", path: join(cfg.home, CACHE_KEY_FILE) },
     { what: "tasks_dir", path: cfg.tasks_dir, writesOnly: true },
+    // Every run's scratch dir is made there (a run's secrets may be in it): a task gets its
+    // own, and a folder inside the temp dir, never the temp dir itself or what contains it.
+    { what: "the temp dir holding every run's scratch dir", path: tempDir(), containerOnly: true },
     ...docketCode(),
   ];
 }
@@ -105,9 +108,13 @@ export function realOrNearest(p: string): string | undefined {
  * Where a declared path can lead: as written (relative paths resolve against the task's cwd,
  * a scratch dir under the temp dir) and through its symlinks (realOrNearest).
  */
+/** Where Deno.makeTempDirSync makes every run's scratch dir. */
+function tempDir(): string {
+  return Deno.env.get("TMPDIR") || "/tmp";
+}
+
 function forms(p: string): string[] {
-  const tmp = Deno.env.get("TMPDIR") || "/tmp";
-  const lexical = resolve(join(tmp, "docket-scratch"), p);
+  const lexical = resolve(join(tempDir(), "docket-scratch"), p);
   const real = realOrNearest(lexical);
   return real && real !== lexical ? [lexical, real] : [lexical];
 }
