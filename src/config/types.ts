@@ -34,6 +34,18 @@ export const GRANT_KEYS = [
   "max_memory_mb",
 ] as const satisfies readonly (keyof TaskGrants)[];
 
+/**
+ * Scheduling keys docket maps when present (into CronJobs today, see kubernetes/manifests.ts)
+ * though its config schema does not type them yet: docket acts on them, so they are the
+ * operator's, never a module's default.
+ */
+export const SCHEDULE_KEYS = [
+  "overlap",
+  "jitter_seconds",
+  "timezone",
+  "starting_deadline_seconds",
+] as const;
+
 /** Keys docket itself interprets; the rest of a task's section is the task's own config. */
 export const SHARED_KEYS = [
   "type",
@@ -59,6 +71,7 @@ export const SHARED_KEYS = [
   "kill_grace_seconds",
   "randomized_delay_seconds",
   "sandbox",
+  ...SCHEDULE_KEYS,
 ] as const;
 
 /** Keys of `type: command` tasks that are docket's, not passed to anything. */

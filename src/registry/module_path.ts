@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { basename } from "../core/path.ts";
+import { basename, dirname } from "../core/path.ts";
 
 /**
  * A drop-in file name: the task name characters plus ".ts". Anything else (a comma splits the
@@ -34,7 +34,7 @@ export function modulePathProblem(path: string, opts: { dropin: boolean }): stri
     const what = bad === "," ? "a comma" : "a control character";
     return `its path contains ${what}, which would change the read grant of the metadata scan`;
   }
-  if (!opts.dropin) return undefined;
+  if (!opts.dropin) return foreignWritable(path);
   if (!DROPIN_FILE_RE.test(basename(path))) {
     return `its file name must hold letters, digits, ".", "_" and "-" only and end in ".ts"`;
   }
@@ -52,6 +52,34 @@ export function modulePathProblem(path: string, opts: { dropin: boolean }): stri
   if ((st.nlink ?? 1) > 1) {
     return `it has ${st.nlink} hard links; drop-ins in tasks_dir must be files of their own ` +
       "(copy the file instead of linking it)";
+  }
+  // Another user who can replace a drop-in runs their code with the operator's section for
+  // its name (required_env secrets, writes, the timer): tasks_dir must be private, like logs_dir.
+  const dir = foreignWritable(dirname(path));
+  if (dir) return `tasks_dir ${shownPath(dirname(path))}: ${dir}`;
+  return foreignWritable(path);
+}
+
+/**
+ * Why another user could change the module file, or undefined: writable by its group or all,
+ * or owned by a user other than this one and root.
+ */
+function foreignWritable(path: string): string | undefined {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.statSync(path);
+  } catch {
+    return undefined; // gone: reported as not found by the caller
+  }
+  const uid = Deno.uid();
+  if (uid !== null && st.uid !== null && st.uid !== uid && st.uid !== 0) {
+    return `it is owned by uid ${st.uid}, not by this user (uid ${uid}) or root`;
+  }
+  const mode = st.mode ?? 0;
+  if (mode & 0o022) {
+    return `it is writable by ${mode & 0o002 ? "all users" : "its group"} (mode ${
+      (mode & 0o7777).toString(8).padStart(4, "0")
+    }): another user could change the code docket runs (chmod go-w ${shownPath(path)})`;
   }
   return undefined;
 }

@@ -26,6 +26,7 @@ import {
   noted,
   recordTask,
   tailKeeper,
+  taskDetails,
 } from "./outcome.ts";
 import { applySchemaDefaults } from "./schema_check.ts";
 
@@ -48,6 +49,8 @@ export async function attemptDeno(
     module: toFileUrl(modulePath).href,
     config: applySchemaDefaults(p.task.schema, taskOwnConfig(p.section)),
     dryRun: p.dryRun,
+    // What describe/capabilities/MCP reported decides: a dryRun the scan did not see is not run.
+    hasDryRun: p.task.hasDryRun,
     runId: p.runId,
     taskName: p.task.name,
     attempt,
@@ -176,7 +179,7 @@ export function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): 
       : r.error.kind === "task_changed"
       ? "task_changed"
       : "task_failed";
-    const o = failed(r.summary, kind, r.details ?? {});
+    const o = failed(r.summary, kind, taskDetails(r.details));
     if (r.error.issues) o.error!.details = { issues: r.error.issues };
     if (typeof r.error.stack === "string") {
       o.error!.details = { ...o.error!.details, stack: r.error.stack };
@@ -188,10 +191,10 @@ export function fromResult(out: ChildOutcome, p: Prepared, stderrTail: string): 
     return {
       status: p.dryRun ? "dry_run" : "succeeded",
       summary: r.summary,
-      details: r.details ?? {},
+      details: taskDetails(r.details),
       error: null,
       retryable: false,
     };
   }
-  return failed(r.summary || "Task reported failure", "task_failed", r.details ?? {});
+  return failed(r.summary || "Task reported failure", "task_failed", taskDetails(r.details));
 }

@@ -94,6 +94,37 @@ export function tailKeeper(limit: number) {
   };
 }
 
+/**
+ * The keys docket writes into a run's details itself (child_spec.ts: sandbox; execute.ts:
+ * task_status, log_*, audit; childNotes below). A task's result cannot claim them: what it
+ * returned under one of them is kept under `from_task`, so nothing is lost and nothing forged.
+ */
+export const DOCKET_DETAIL_KEYS: ReadonlySet<string> = new Set([
+  "sandbox",
+  "audit",
+  "task_status",
+  "log_error",
+  "log_bytes_written",
+  "log_replaced",
+  "output_truncated",
+  "events_dropped",
+  "leftovers_stopped",
+  "from_task",
+]);
+
+/** A task's result details with docket's keys moved under `from_task`. */
+export function taskDetails(d: unknown): Record<string, unknown> {
+  if (!d || typeof d !== "object" || Array.isArray(d)) return (d ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const moved: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d)) {
+    if (DOCKET_DETAIL_KEYS.has(k)) moved[k] = v;
+    else out[k] = v;
+  }
+  if (Object.keys(moved).length) out.from_task = moved;
+  return out;
+}
+
 /** What runChild had to cut short, for the run's details. */
 export function childNotes(out: ChildOutcome): Record<string, unknown> {
   const notes: Record<string, unknown> = {};

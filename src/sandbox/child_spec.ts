@@ -183,10 +183,14 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
   permissions.enforced_by = enforcement(task, jailed);
   // deno_flags stay the Deno task's own flags; the forwarder in front of it is in `args`.
   if (jailed) {
+    // A TypeScript task's dry run binds only scratch writable (its programs included).
+    const narrowed = run.dryRun && !isCommand;
     permissions.notes = permissions.notes.filter((n) =>
       !/outside Deno's sandbox|labels only/.test(n)
+    ).map((n) =>
+      narrowed ? n.replace(/ \(programs started through exec are not limited by it\)/, "") : n
     );
-    permissions.notes.push(...jailNotes(programs, list));
+    permissions.notes.push(...jailNotes(programs, list, narrowed));
   } else if (os.reason && programs) permissions.notes.push(`OS sandbox not used: ${os.reason}`);
   let cmd = inner[0]!;
   let args = inner.slice(1);

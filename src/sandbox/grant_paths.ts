@@ -37,6 +37,44 @@ export function flagEntryProblem(value: unknown): string | undefined {
     : "holds a control character";
 }
 
+/** A host name or an IPv4 literal: dot-separated labels of letters, digits and inner '-'. */
+const HOST_RE =
+  /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** An IPv6 literal (hex groups, `::`, an embedded IPv4 tail). */
+const IPV6_RE = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
+
+/**
+ * Why `value` cannot be one `network` entry, or undefined: `host`, `host:port`, `[v6]`,
+ * `[v6]:port` or a bare IPv6 literal — one host, as every layer reads it. Deno's --allow-net
+ * also takes `*` (any host), CIDR ranges (`10.0.0.1/0` is every IPv4 address) and `*.name`
+ * wildcards, which the proxy and Kubernetes read as one literal name: refused.
+ */
+export function networkEntryProblem(value: unknown): string | undefined {
+  const p = flagEntryProblem(value);
+  if (p) return p;
+  const v = value as string;
+  const bad = "is not host, host:port or an IP literal (Deno would read it as a wider grant: " +
+    "no *, wildcards or /prefix ranges; declare each host)";
+  let host = v;
+  let port: string | undefined;
+  const bracket = /^\[([^\]]+)\](?::([^:]*))?$/.exec(v);
+  if (bracket) {
+    host = bracket[1]!;
+    port = bracket[2];
+    if (!IPV6_RE.test(host)) return bad;
+  } else if (IPV6_RE.test(v)) {
+    return undefined; // a bare IPv6 literal
+  } else {
+    const i = v.lastIndexOf(":");
+    if (i >= 0) [host, port] = [v.slice(0, i), v.slice(i + 1)];
+    if (host.length > 253 || !HOST_RE.test(host)) return bad;
+  }
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && +port >= 1 && +port <= 65535)) {
+    return "has a port that is not a number from 1 to 65535";
+  }
+  return undefined;
+}
+
 /** Why `value` cannot be a declared path as it stands, or undefined when it can. */
 export function grantPathProblem(value: unknown): string | undefined {
   const p = flagEntryProblem(value);
@@ -71,7 +109,8 @@ export function canonicalGrants(g: TaskGrants): { grants: TaskGrants; problems: 
   }
   for (const key of LIST_KEYS) {
     if (Array.isArray(g[key])) {
-      (out as Record<string, unknown>)[key] = keep(key, g[key], flagEntryProblem);
+      const check = key === "network" ? networkEntryProblem : flagEntryProblem;
+      (out as Record<string, unknown>)[key] = keep(key, g[key], check);
     }
   }
   return { grants: out, problems };

@@ -198,7 +198,7 @@ const ctx = {
 
 try {
   let result: ResultFrame;
-  if (input.dryRun && typeof task.dryRun !== "function") {
+  if (input.dryRun && (input.hasDryRun === false || typeof task.dryRun !== "function")) {
     result = {
       ok: true,
       summary: `Would run task "${input.taskName}" (it has no dryRun: nothing was executed)`,

@@ -7,9 +7,10 @@
  * read them could hand them to an MCP client, one that could write them could forge history.
  */
 import { DocketError } from "../core/errors.ts";
-import { join, resolve } from "../core/path.ts";
+import { fromFileUrl, join, normalize, resolve } from "../core/path.ts";
 import type { DocketConfig } from "../config/types.ts";
 import type { TaskGrants } from "../task_api.ts";
+import { CACHE_KEY_FILE } from "../core/cache_seal.ts";
 
 export interface ProtectedPath {
   what: string;
@@ -18,6 +19,32 @@ export interface ProtectedPath {
   containerOnly?: boolean;
   /** Refused for writes only (tasks_dir: reading a drop-in's sibling files is documented). */
   writesOnly?: boolean;
+}
+
+/** docket's own source tree (main.ts, src/, the built-in tasks). */
+const DOCKET_ROOT = fromFileUrl(new URL("../../", import.meta.url)).replace(/\/$/, "");
+
+/** Deno's cache as Deno itself finds it: DENO_DIR, else $XDG_CACHE_HOME/deno, else ~/.cache/deno. */
+export function denoCacheDir(env: Record<string, string | undefined>): string {
+  return env.DENO_DIR ?? `${env.XDG_CACHE_HOME ?? `${env.HOME ?? "/"}/.cache`}/deno`;
+}
+
+/**
+ * What docket runs with its own rights: its source, the Deno that runs it and Deno's cache
+ * (docket's npm dependencies, and every task's compiled code). A task that could write them
+ * would run its code as docket on the next command, so they are refused for writes; reading
+ * them is harmless (the child needs to).
+ */
+function docketCode(): ProtectedPath[] {
+  return [
+    { what: "docket's own code", path: DOCKET_ROOT, writesOnly: true },
+    { what: "the Deno executable that runs docket", path: Deno.execPath(), writesOnly: true },
+    {
+      what: "Deno's cache (DENO_DIR), which docket loads its own code from",
+      path: denoCacheDir(Deno.env.toObject()),
+      writesOnly: true,
+    },
+  ];
 }
 
 /**
@@ -36,7 +63,13 @@ export function protectedPaths(cfg: DocketConfig): ProtectedPath[] {
     })),
     { what: "logs_dir", path: cfg.logs_dir },
     { what: "docket's cache", path: join(cfg.home, "cache") },
+    // The secret that seals the caches: a task holding it could forge what docket trusts.
+    { what: "docket's cache key", path: join(cfg.home, CACHE_KEY_FILE) },
     { what: "tasks_dir", path: cfg.tasks_dir, writesOnly: true },
+    // Every run's scratch dir is made there (a run's secrets may be in it): a task gets its
+    // own, and a folder inside the temp dir, never the temp dir itself or what contains it.
+    { what: "the temp dir holding every run's scratch dir", path: tempDir(), containerOnly: true },
+    ...docketCode(),
   ];
 }
 
@@ -50,19 +83,40 @@ export function denyPaths(cfg: DocketConfig): { read: string[]; write: string[] 
 }
 
 /**
- * Where a declared path can lead: as written (relative paths resolve against the task's cwd,
- * a scratch dir under the temp dir) and, when it exists, through its symlinks.
+ * Where an absolute path leads through its symlinks: its real path, or, when it does not exist
+ * (yet), its nearest existing ancestor's real path with the rest appended — a file to be
+ * created under a symlinked folder lands where the link points (`/tmp/l/new` with
+ * `/tmp/l → <home>/logs` is `<home>/logs/new`). Undefined when nothing of it resolves.
  */
-function forms(p: string): string[] {
-  const tmp = Deno.env.get("TMPDIR") || "/tmp";
-  const lexical = resolve(join(tmp, "docket-scratch"), p);
-  const out = [lexical];
-  try {
-    out.push(Deno.realPathSync(lexical));
-  } catch {
-    // does not exist (yet): its lexical form is all there is
+export function realOrNearest(p: string): string | undefined {
+  let head = normalize(p);
+  let tail = "";
+  for (;;) {
+    try {
+      const real = Deno.realPathSync(head);
+      return tail ? join(real, tail) : real;
+    } catch {
+      if (head === "/") return undefined;
+      const i = head.lastIndexOf("/");
+      tail = tail ? `${head.slice(i + 1)}/${tail}` : head.slice(i + 1);
+      head = head.slice(0, i) || "/";
+    }
   }
-  return out;
+}
+
+/**
+ * Where a declared path can lead: as written (relative paths resolve against the task's cwd,
+ * a scratch dir under the temp dir) and through its symlinks (realOrNearest).
+ */
+/** Where Deno.makeTempDirSync makes every run's scratch dir. */
+function tempDir(): string {
+  return Deno.env.get("TMPDIR") || "/tmp";
+}
+
+function forms(p: string): string[] {
+  const lexical = resolve(join(tempDir(), "docket-scratch"), p);
+  const real = realOrNearest(lexical);
+  return real && real !== lexical ? [lexical, real] : [lexical];
 }
 
 function under(inner: string, outer: string): boolean {
@@ -102,7 +156,8 @@ export function assertNoDocketPaths(cfg: DocketConfig, task: string, grants: Tas
       `("${c.protected.path}"), which no task may ${c.grant === "reads" ? "read" : "write"}`,
     {
       hint: `Remove "${c.path}" from the task's ${c.grant} (in its module or the config); ` +
-        "docket's home, config, state database, logs and cache are never granted to a task",
+        "docket's home, config, state database, logs and cache are never granted to a task, " +
+        "nor writes to docket's code, its Deno or Deno's cache",
       details: { task, grant: c.grant, path: c.path, protected: c.protected.path },
     },
   );

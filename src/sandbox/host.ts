@@ -7,7 +7,7 @@ import type { DocketConfig } from "../config/types.ts";
 import { fromFileUrl, normalize } from "../core/path.ts";
 import { which } from "../core/which.ts";
 import { type OsProbe, osProbe } from "./os_probe.ts";
-import { denyPaths } from "./home_guard.ts";
+import { denoCacheDir, denyPaths } from "./home_guard.ts";
 
 export type OsPolicy = "auto" | "required" | "off";
 export const OS_POLICIES = ["auto", "required", "off"] as const;
@@ -87,15 +87,14 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
         return false;
       }
     };
-    const home = env.HOME ?? "/";
-    const denoDir = env.DENO_DIR ??
-      `${env.XDG_CACHE_HOME ?? `${home}/.cache`}/deno`;
+    const denoDir = denoCacheDir(env);
     const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? ""]
       .filter((p) => p.startsWith("/") && isDir(p)).map(real);
-    const priv = [cfg.logs_dir, cfg.tasks_dir, `${cfg.home}/cache`]
-      .filter((p) => isDir(p)).map(real);
-    const files = [cfg.state_dir, `${cfg.state_dir}-wal`, `${cfg.state_dir}-shm`, cfg.path]
-      .filter(exists).map(real);
+    // The same list Deno's --deny-read holds (home_guard.ts), so the two layers never differ:
+    // its folders become tmpfs, its files /dev/null; tasks_dir is hidden whole in the jail.
+    const deny = denyPaths(cfg);
+    const priv = [...deny.read, cfg.tasks_dir].filter((p) => isDir(p)).map(real);
+    const files = deny.read.filter((p) => exists(p) && !isDir(p)).map(real);
     const resolved = new Map<string, string | undefined>();
     cached = {
       key,
@@ -107,7 +106,7 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
       masks: masks.filter((m) => m !== "/"),
       privateDirs: priv.filter((p) => p !== "/"),
       privateFiles: files,
-      deny: denyPaths(cfg),
+      deny,
       timeoutBin: which("timeout", env.PATH ?? ""),
       resolve: (cmd) => {
         if (!resolved.has(cmd)) resolved.set(cmd, which(cmd, env.PATH ?? ""));

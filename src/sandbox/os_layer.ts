@@ -74,10 +74,13 @@ export function osLayer(host: HostFacts): OsLayer {
   return { layer: "bwrap", policy };
 }
 
-export function jailNotes(programs: boolean, list: boolean): string[] {
+export function jailNotes(programs: boolean, list: boolean, dryRun = false): string[] {
+  const writable = dryRun
+    ? "only scratch writable (a dry run: not the declared writes, for programs too)"
+    : "scratch and declared writes writable";
   const n = [
     "OS sandbox (bwrap): root read-only, docket's home, /tmp, /run and other runs' scratch " +
-    "hidden; scratch and declared writes writable; own PID namespace (nothing outlives the run)",
+    `hidden; ${writable}; own PID namespace (nothing outlives the run)`,
   ];
   if (programs) {
     n.push(

@@ -10,6 +10,11 @@ export interface ChildInput {
   module: string;
   config: Record<string, unknown>;
   dryRun: boolean;
+  /**
+   * Whether the task has a dryRun as its metadata scan saw it (what describe and MCP report):
+   * false means a dry run only previews, even if the module shows a dryRun at run time.
+   */
+  hasDryRun?: boolean;
   runId: string;
   taskName: string;
   attempt: number;
