@@ -6,9 +6,16 @@ import { SqliteStore } from "../store/sqlite_store.ts";
 import { presentRun, reconcile } from "../runs/reconcile.ts";
 import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
 import { hostFacts } from "../sandbox/host.ts";
-import { maskTokenShapes } from "../notify/mask.ts";
+import { maskSecrets, maskTokenShapes } from "../notify/mask.ts";
 import { missingEnv } from "../runs/required_env.ts";
-import { ARGV_KEYS, isSecretKey, maskArgv, maskCommandString, programOf } from "../core/secrets.ts";
+import {
+  ARGV_KEYS,
+  configSecrets,
+  isSecretKey,
+  maskArgv,
+  maskCommandString,
+  programOf,
+} from "../core/secrets.ts";
 
 export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
   const store = new SqliteStore(cfg.state_dir);
@@ -55,6 +62,12 @@ export function maskConfig(v: unknown, key = "", program = ""): unknown {
   return typeof v === "string" ? maskTokenShapes(v) : v;
 }
 
+/** The child's argv with every secret of the task's config (the one rule) masked. */
+function maskChildArgv(argv: string[], config: Record<string, unknown>): string[] {
+  const secrets = configSecrets(config, "", programOf(config));
+  return argv.map((a) => maskTokenShapes(maskSecrets(a, secrets)));
+}
+
 /**
  * The task's child spec as a run would get it (placeholders for the run id and scratch dir;
  * of a dry run with `dryRun`), from the same function the runner executes.
@@ -90,7 +103,8 @@ export function taskJsonFor(t: TaskInfo, cfg: DocketConfig, opts: { dryRun?: boo
     permissions: sb.permissions,
     deno_flags: sb.deno_flags,
     /** The child's argv exactly as the runner starts it (`<scratch>`: the run's scratch dir). */
-    child_argv: [sb.cmd, ...sb.args],
+    // Masked by the config's own secrets: the argv carries the command line as configured.
+    child_argv: maskChildArgv([sb.cmd, ...sb.args], t.config),
     sandbox: sb.os,
     load_error: t.loadError,
     config_warnings: t.configWarnings,
