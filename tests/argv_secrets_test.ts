@@ -58,6 +58,9 @@ Deno.test("describe, capabilities and MCP never show a command line's credential
       assert.match(text, /example\.com/, `${where} shows the task's argv`);
       for (const v of SECRETS) assert.ok(!text.includes(v), `${where} leaks ${v}`);
     }
+    const verbose = await h.run(["-v", "run", "creds"]);
+    assert.match(verbose.stderr, /example\.com/, "run -v prints the child's argv");
+    for (const v of SECRETS) assert.ok(!verbose.stderr.includes(v), `run -v leaks ${v}`);
     const r = await h.run(["--json", "run", "creds"]);
     assert.equal(r.json.status, "succeeded", `the child got the real values: ${r.stdout}`);
     for (const v of SECRETS) assert.ok(!r.stdout.includes(v), `the result leaks ${v}`);

@@ -63,7 +63,7 @@ export function maskConfig(v: unknown, key = "", program = ""): unknown {
 }
 
 /** The child's argv with every secret of the task's config (the one rule) masked. */
-function maskChildArgv(argv: string[], config: Record<string, unknown>): string[] {
+export function maskChildArgv(argv: string[], config: Record<string, unknown>): string[] {
   const secrets = configSecrets(config, "", programOf(config));
   return argv.map((a) => maskTokenShapes(maskSecrets(a, secrets)));
 }
