@@ -6,7 +6,7 @@ import { SqliteStore } from "../store/sqlite_store.ts";
 import { presentRun, reconcile } from "../runs/reconcile.ts";
 import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
 import { hostFacts } from "../sandbox/host.ts";
-import { maskTokenShapes } from "../notify/mask.ts";
+import { maskSecrets, maskTokenShapes } from "../notify/mask.ts";
 import { missingEnv } from "../runs/required_env.ts";
 import {
   ARGV_KEYS,
@@ -62,16 +62,10 @@ export function maskConfig(v: unknown, key = "", program = ""): unknown {
   return typeof v === "string" ? maskTokenShapes(v) : v;
 }
 
-/**
- * The child's argv as shown: the config's credentials (the ones maskConfig hides in `command`,
- * `args` and secret-looking keys) masked wherever they reappear (after a jail's bwrap flags).
- */
+/** The child's argv with every secret of the task's config (the one rule) masked. */
 export function maskChildArgv(argv: string[], config: Record<string, unknown>): string[] {
   const secrets = configSecrets(config, "", programOf(config));
-  return argv.map((a) => {
-    for (const v of secrets) a = a.replaceAll(v, "***");
-    return maskTokenShapes(a);
-  });
+  return argv.map((a) => maskTokenShapes(maskSecrets(a, secrets)));
 }
 
 /**
@@ -109,6 +103,7 @@ export function taskJsonFor(t: TaskInfo, cfg: DocketConfig, opts: { dryRun?: boo
     permissions: sb.permissions,
     deno_flags: sb.deno_flags,
     /** The child's argv exactly as the runner starts it (`<scratch>`: the run's scratch dir). */
+    // Masked by the config's own secrets: the argv carries the command line as configured.
     child_argv: maskChildArgv([sb.cmd, ...sb.args], t.config),
     sandbox: sb.os,
     load_error: t.loadError,

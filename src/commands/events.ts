@@ -16,15 +16,19 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const runId = requireRunId(input.args[0]!);
   const fromRaw = input.opts.from as string | undefined;
   const from = fromRaw === undefined ? 0 : Number(fromRaw);
-  if (!Number.isInteger(from) || from < 0) {
+  if (!Number.isSafeInteger(from) || from < 0) {
     throw new DocketError("usage", `Invalid --from "${fromRaw}": expected an event index ≥ 0`, {
       hint: "Event indexes start at 0",
     });
   }
   const limitRaw = input.opts.limit as string | undefined;
   const limit = limitRaw === undefined ? 10000 : Number(limitRaw);
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new DocketError("usage", `Invalid --limit "${limitRaw}": expected a whole number ≥ 1`);
+  // Safe integers only: `--limit 1e308` is an integer to JS but not to SQLite, which failed
+  // with a state_error ("datatype mismatch") as if the database were broken.
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new DocketError("usage", `Invalid --limit "${limitRaw}": expected a whole number ≥ 1`, {
+      hint: "For example --limit 100",
+    });
   }
   const cfg = await input.config();
   const { store, view } = openReader(cfg, input.readOnly);

@@ -36,7 +36,7 @@ function limitOpt(input: CommandInput, name: string, integer: boolean): number |
   const raw = input.opts[name] as string | undefined;
   if (raw === undefined) return undefined;
   const v = Number(raw);
-  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isSafeInteger(v))) {
     throw new DocketError(
       "usage",
       `Invalid --${name} "${raw.slice(0, 40)}": expected a positive ${

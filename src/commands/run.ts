@@ -5,7 +5,7 @@ import { DocketError } from "../core/errors.ts";
 import { newRunId } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
-import { openStore, runJson, sandboxOf } from "./common.ts";
+import { maskChildArgv, openStore, runJson, sandboxOf } from "./common.ts";
 import { parseSetArgs } from "../runs/overrides.ts";
 import { performRun, prepareRun } from "../runs/execute.ts";
 import { configSha256 as configSha256Now } from "../runs/admission.ts";
@@ -61,7 +61,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     });
     if (input.ui.verbose > 0) {
       const sb = sandboxOf(task, cfg, { dryRun });
-      const how = [sb.cmd, ...sb.args].join(" ");
+      const how = esc(maskChildArgv([sb.cmd, ...sb.args], task.config).join(" "));
       Deno.stderr.writeSync(
         new TextEncoder().encode(`[docket] run ${prepared.runId} of ${task.name}: ${how}\n`),
       );

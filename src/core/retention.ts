@@ -28,6 +28,13 @@ export interface RetentionStore {
   deleteRuns(keepRuns: number | null, cutoff: string | null): PruneCandidate[];
 }
 
+/**
+ * The ISO time before which finished runs are pruned, or null for no age limit. A `keep_days`
+ * reaching before the earliest time a Date can hold (about 273,790 years back: `1e9` did, and
+ * `prune` failed with an internal "Invalid time value") keeps every run: no run is that old.
+ */
 export function cutoffFor(keepDays: number | undefined, now = Date.now()): string | null {
-  return keepDays === undefined ? null : new Date(now - keepDays * 86_400_000).toISOString();
+  if (keepDays === undefined) return null;
+  const at = new Date(now - keepDays * 86_400_000);
+  return Number.isNaN(at.getTime()) ? null : at.toISOString();
 }

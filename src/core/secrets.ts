@@ -5,8 +5,11 @@
  * (`token`, `password`, `api_key`, … at any depth, so `env: { API_TOKEN: … }` and `--set
  * password=…` too; `*_env` keys name variables and are not secrets) and (2) credentials in a
  * command line: the value after `Authorization: Bearer|Basic|Token`, after a `--password`-,
- * `--token`-, `--secret`-, `--api-key`-style flag (`--flag value` or `--flag=value`), and
- * mysql's `-p<password>`.
+ * `--token`-, `--secret`-, `--api-key`-style flag (`--flag value` or `--flag=value`),
+ * mysql's `-p<password>`, the password of `-u user:password` (curl, wget), the value of a
+ * `NAME=value` word whose NAME looks like a secret key (`env PGPASSWORD=…`), of a header whose
+ * name says it is one (`X-Api-Key: …`, `Cookie: …`) and of a query parameter
+ * (`?access_token=…`), and the password of a URL (`https://user:password@host`).
  */
 
 export const MASK = "***";
@@ -23,6 +26,19 @@ const SECRET_FLAG =
 const AUTH_HEADER = /^(\s*(?:proxy-)?authorization:\s*(?:bearer|basic|token|digest)\s+)(\S.*)$/i;
 const AUTH_INLINE = /(\b(?:proxy-)?authorization:\s*(?:bearer|basic|token|digest)\s+)([^\s'"]+)/gi;
 const MYSQLISH = /(?:^|\/)(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)$/;
+/** `NAME=value` (an `env` prefix, a `--build-arg`): a secret when NAME looks like one. */
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s;
+/** A header whose name says it carries a credential: `X-Api-Key: …`, `Cookie: …`. */
+const SECRET_HEADER =
+  /^\s*((?:[a-z0-9]+-)*(?:api-?key|token|secret|password|auth|cookie|session)(?:-[a-z0-9]+)*):\s*(\S.*)$/i;
+/** A query parameter holding a credential: `?access_token=…`, `&api_key=…`. */
+const SECRET_QUERY =
+  /[?&](?:[a-z0-9]+[-_])*(?:token|secret|password|passwd|api[-_]?key|apikey|key|sig|signature|auth)=([^&\s#'"]+)/gi;
+/** The password of a URL's userinfo: `https://user:password@host`. */
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:([^\s/?#@]+)@/gi;
+/** curl/wget-style `-u user:password` (`--user`, `--proxy-user`, `-uuser:pw`). */
+const USER_FLAG = /^(?:-u|--user|--proxy-user|-U)$/;
+const USER_PASS = /^[^:\s]*:(.+)$/s;
 
 /** Config keys that hold a command line (argv array or a string split like a shell). */
 export const ARGV_KEYS = new Set(["command", "args", "dry_run_command", "dry_run_args"]);
@@ -39,6 +55,27 @@ export function argvSecrets(argv: string[], program = argv[0] ?? ""): string[] {
       continue;
     }
     for (const m of a.matchAll(AUTH_INLINE)) out.push(m[2]!);
+    for (const m of a.matchAll(SECRET_QUERY)) out.push(m[1]!);
+    for (const m of a.matchAll(URL_PASSWORD)) out.push(m[1]!);
+    const named = SECRET_HEADER.exec(a);
+    if (named) {
+      out.push(named[2]!);
+      continue;
+    }
+    const assign = ASSIGNMENT.exec(a);
+    if (assign && isSecretKey(assign[1]!)) {
+      out.push(assign[2]!);
+      continue;
+    }
+    if (USER_FLAG.test(a) && i + 1 < argv.length) {
+      const pw = USER_PASS.exec(argv[++i]!);
+      if (pw) out.push(pw[1]!);
+      continue;
+    }
+    if (/^-u[^:\s]*:./.test(a)) {
+      out.push(a.slice(a.indexOf(":") + 1));
+      continue;
+    }
     const eq = a.indexOf("=");
     if (a.startsWith("-") && eq > 0 && SECRET_FLAG.test(a.slice(0, eq))) {
       if (a.slice(eq + 1)) out.push(a.slice(eq + 1));

@@ -7,6 +7,7 @@ import type { RunRow } from "../core/store.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { openStore } from "../commands/common.ts";
 import { sleep, waitForRun } from "../runs/watch.ts";
+import { esc } from "../render/escape.ts";
 
 export interface Progress {
   progress: number;
@@ -23,6 +24,16 @@ const HEARTBEAT_MS = 1000;
  */
 export function progressValue(events: number, elapsedMs: number): number {
   return events + elapsedMs / (elapsedMs + 1000);
+}
+
+/**
+ * An event type as a progress message shows it: the task's text, which a client may print on
+ * a terminal, with control and bidi characters escaped (render/escape.ts) and at most 200
+ * characters (a 1 MB type was repeated in every notification).
+ */
+export function progressLabel(type: string): string {
+  const s = esc(type);
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
 /** Waits up to `timeoutMs`; the finished run, or null when it is still going. */
@@ -59,7 +70,7 @@ export async function waitWithProgress(o: {
       const batch = store.listEvents(o.runId, seen, 1000);
       if (batch.length) {
         seen += batch.length;
-        latest = batch.at(-1)!.event_type;
+        latest = progressLabel(batch.at(-1)!.event_type);
         await send();
       } else if (!done && Date.now() - lastSent >= HEARTBEAT_MS) await send();
       if (done) return;

@@ -1,6 +1,9 @@
 /** The MCP tools that start, wait for and cancel runs. */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { runJson } from "../commands/common.ts";
+import { openStore, runJson } from "../commands/common.ts";
+import type { DocketConfig } from "../config/types.ts";
+import { presentRun } from "../runs/reconcile.ts";
+import { RunBudget } from "./run_budget.ts";
 import { requireRunId } from "../commands/status.ts";
 import { callCommand, freshConfig, handle, toolError, toolResult } from "./invoke.ts";
 import {
@@ -40,6 +43,7 @@ async function start(
   a: StartArgs,
   o: McpOptions,
   started: Set<string>,
+  budget: RunBudget,
 ): Promise<Record<string, unknown>> {
   const [{ findTask }, { startAsync }, { configSha256 }, { parseSetArgs }] = await Promise.all([
     import("../registry/registry.ts"),
@@ -52,16 +56,37 @@ async function start(
   const overrides = parseSetArgs(setArgs(a.set));
   const task = await findTask(cfg, a.task);
   assertRunAllowed(task, { allowDestructive: o.allowDestructive, dryRun: a.dry_run });
-  const receipt = await startAsync({
-    cfg,
-    task,
-    dryRun: a.dry_run,
-    force: a.force,
-    overrides,
-    configSha256: configHash,
-  });
+  const slot = budget.reserve(task.name, (ids) => stillRunning(cfg, ids));
+  let receipt: Awaited<ReturnType<typeof startAsync>>;
+  try {
+    receipt = await startAsync({
+      cfg,
+      task,
+      dryRun: a.dry_run,
+      force: a.force,
+      overrides,
+      configSha256: configHash,
+    });
+  } catch (err) {
+    slot.release();
+    throw err;
+  }
+  slot.commit(receipt.run_id);
   started.add(receipt.run_id);
   return { ...receipt, finished: false, note: FOLLOW };
+}
+
+/** Which of `ids` are still going, as read-only views show them (a dead runner's run is not). */
+function stillRunning(cfg: DocketConfig, ids: string[]): string[] {
+  const store = openStore(cfg, { reconcile: false });
+  try {
+    return ids.filter((id) => {
+      const r = store.getRun(id);
+      return r !== undefined && ["running", "queued"].includes(presentRun(r).status);
+    });
+  } finally {
+    store.close();
+  }
 }
 
 /** Sends progress notifications only when the client asked (sent a progress token). */
@@ -97,6 +122,7 @@ export function runTools(
   const ann = runAnnotations(tasks);
   // Runs this server started: the ones cancel_run may stop without --allow-destructive.
   const started = new Set<string>();
+  const budget = new RunBudget();
   const summary = taskSummary(tasks, {
     allowDestructive: o.allowDestructive,
     ...(loadError ? { loadError } : {}),
@@ -117,7 +143,7 @@ export function runTools(
       annotations: { title: "Run a task", ...ann },
       handler: async (a, extra): Promise<CallToolResult> => {
         try {
-          const receipt = await start(a, o, started);
+          const receipt = await start(a, o, started, budget);
           const done = await waitOrNote(String(receipt.run_id), a.wait_seconds, extra, false);
           if (done) return toolResult(done);
           return toolResult({
@@ -137,7 +163,7 @@ export function runTools(
       input: inputs.start_task,
       output: outputs.run,
       annotations: { title: "Start a task", ...ann },
-      handler: handle((a) => start(a, o, started)),
+      handler: handle((a) => start(a, o, started, budget)),
     }),
     tool({
       name: "wait_run",

@@ -14,7 +14,7 @@ import {
 } from "../sandbox/protocol.ts";
 import { type ChildOutcome, runChild } from "../sandbox/spawn.ts";
 import type { EventSink } from "./events.ts";
-import { readCancelGrace } from "./cancel_grace.ts";
+import { readCancelGrace, writeHarnessGrace } from "./cancel_grace.ts";
 import type { PerformOptions, Prepared } from "./execute.ts";
 import {
   type AttemptOutcome,
@@ -85,7 +85,7 @@ export async function attemptDeno(
       signal: po.signal,
       cancelGraceMs: () => readCancelGrace(p.cfg.logs_dir, p.runId),
       // The harness ends itself just before the SIGKILL: it reads the grace from here.
-      onCancel: (ms) => Deno.writeTextFileSync(join(scratch, HARNESS_GRACE_FILE), String(ms)),
+      onCancel: (ms) => writeHarnessGrace(scratch, HARNESS_GRACE_FILE, ms),
       ...(po.killNow ? { killNow: po.killNow } : {}),
       onStart: (pid) => recordTask(p, pid),
       onStderr: (b) => stderr.push(b),

@@ -33,3 +33,30 @@ export function removeCancelGrace(logsDir: string, runId: string): void {
     // none was asked for
   }
 }
+
+/**
+ * Tells a TypeScript task's harness the cancel grace through `<scratch>/<name>`. The scratch dir
+ * is the task's own: whatever it left at that name (a symlink to `~/.ssh/authorized_keys` or to
+ * docket's config, made with an `exec` grant) is unlinked, never followed, and the file is
+ * created exclusively (O_EXCL does not follow a link planted meanwhile). Measured before: a
+ * non-destructive task made the runner overwrite any file docket can write, on cancel. Never
+ * throws: without the file the harness keeps kill_grace_seconds.
+ */
+export function writeHarnessGrace(scratch: string, name: string, graceMs: number): void {
+  const path = join(scratch, name);
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // nothing there (or a non-empty folder: the create below fails)
+  }
+  try {
+    const f = Deno.openSync(path, { createNew: true, write: true, mode: 0o600 });
+    try {
+      f.writeSync(new TextEncoder().encode(String(Math.round(graceMs))));
+    } finally {
+      f.close();
+    }
+  } catch {
+    // re-planted or not creatable: the harness uses kill_grace_seconds
+  }
+}

@@ -1,5 +1,6 @@
 /** Batches events into SQLite while a task runs: in order, none lost, none duplicated. */
 import type { EventInput, EventStore } from "../core/store.ts";
+import { maxEvents } from "./output_budget.ts";
 
 /** Inserts one flush() tries before it throws (each may wait the whole busy timeout). */
 const MAX_TRIES = 3;
@@ -24,7 +25,15 @@ export class EventSink {
     this.#next = startIndex;
   }
 
+  /** Events past the run's budget (output_budget.ts): counted, not stored. */
+  dropped = 0;
+  readonly limit = maxEvents();
+
   push(e: EventInput): void {
+    if (this.count >= this.limit) {
+      this.dropped++;
+      return;
+    }
     this.#buf.push(e);
     this.count++;
     this.last = e.event;

@@ -20,6 +20,7 @@ import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
 import { hostFacts } from "../sandbox/host.ts";
 import { maskDeep, StreamMasker } from "../notify/mask.ts";
 import { configSecrets } from "../core/secrets.ts";
+import { logCutMarker, maxLogBytes } from "./output_budget.ts";
 import { storedOverrides } from "./overrides.ts";
 import { removeCancelGrace } from "./cancel_grace.ts";
 import { applySchemaDefaults, assertSchema } from "./schema_check.ts";
@@ -234,12 +235,26 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
   }
   const secrets = taskSecrets(p);
   const masker = new StreamMasker(secrets);
+  const logLimit = maxLogBytes();
+  let dropped = 0;
   const emit = (b: Uint8Array) => {
     if (!b.length) return;
     if (log && logError === undefined) {
+      const room = Math.max(0, logLimit - logged);
+      const keep = b.length <= room ? b : b.subarray(0, room);
+      if (keep.length < b.length) {
+        if (dropped === 0) {
+          try {
+            log.writeSync(logCutMarker(logLimit));
+          } catch {
+            // the cut is recorded in details either way
+          }
+        }
+        dropped += b.length - keep.length;
+      }
       try {
-        for (let off = 0; off < b.length;) {
-          const n = log.writeSync(b.subarray(off));
+        for (let off = 0; off < keep.length;) {
+          const n = log.writeSync(keep.subarray(off));
           off += n;
           logged += n;
         }
@@ -338,6 +353,15 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
     o.details = { ...o.details, log_error: logError, log_bytes_written: logged };
   }
   if (logReplaced !== undefined) o.details = { ...o.details, log_replaced: logReplaced };
+  if (dropped > 0) {
+    o.details = { ...o.details, log_truncated: { limit_bytes: logLimit, dropped_bytes: dropped } };
+  }
+  if (sink.dropped > 0) {
+    o.details = {
+      ...o.details,
+      events_truncated: { limit: sink.limit, dropped: sink.dropped },
+    };
+  }
   if (audit && auditor) {
     const modulePath = p.task.module!.startsWith("file:")
       ? fromFileUrl(p.task.module!)

@@ -213,6 +213,12 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     });
     cmd = host.probe.bwrap!;
     args = [...bw, ...inner];
+  } else if (deadline) {
+    // No jail: the same hard deadline from outside the task's code (a busy loop starves the
+    // harness's own timers). Not --foreground: timeout leads the task's process group and
+    // kills all of it.
+    cmd = deadline.timeout;
+    args = ["-s", "KILL", `${Math.ceil(deadline.seconds)}s`, ...inner];
   }
   const spec: TaskChildSpec = {
     cmd,

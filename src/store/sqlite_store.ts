@@ -25,6 +25,11 @@ type Row = Record<string, SQLInputValue>;
  */
 const RUN_COLUMNS = "runs.*, CAST(runs.summary AS BLOB) AS summary_raw";
 
+/** A TEXT column read whole from its BLOB cast (node:sqlite cuts TEXT at a NUL). */
+function whole(raw: SQLInputValue | undefined, text: SQLInputValue | undefined): string {
+  return raw instanceof Uint8Array ? new TextDecoder().decode(raw) : String(text ?? "");
+}
+
 function toRun(r: Row): RunRow {
   return {
     run_id: r.run_id as string,
@@ -268,15 +273,17 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
   listEvents(runId: string, fromIndex: number, limit: number): EventRow[] {
     const rows = this.guard(() =>
       this.db.prepare(
-        `SELECT * FROM events WHERE run_id = ? AND event_index >= ? ORDER BY event_index LIMIT ?`,
+        // The task's own text, read as BLOB so a NUL does not cut it (see RUN_COLUMNS).
+        `SELECT *, CAST(event_type AS BLOB) AS event_type_raw, CAST(timestamp AS BLOB) AS ts_raw
+         FROM events WHERE run_id = ? AND event_index >= ? ORDER BY event_index LIMIT ?`,
       ).all(runId, fromIndex, limit) as Row[]
     );
     return rows.map((r) => ({
       run_id: r.run_id as string,
       task_name: r.task_name as string,
       event_index: r.event_index as number,
-      timestamp: r.timestamp as string,
-      event_type: r.event_type as string,
+      timestamp: whole(r.ts_raw, r.timestamp),
+      event_type: whole(r.event_type_raw, r.event_type),
       event: JSON.parse(r.event_json as string),
     }));
   }
