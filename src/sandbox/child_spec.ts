@@ -202,6 +202,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
       mounts,
       ...(audit ? { files: [audit] } : {}),
       masks: host.masks,
+      caps: host.caps ?? [],
       privateDirs: host.privateDirs,
       privateFiles: host.privateFiles,
       cwd,

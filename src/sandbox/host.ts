@@ -8,6 +8,7 @@ import { fromFileUrl, normalize } from "../core/path.ts";
 import { which } from "../core/which.ts";
 import { type OsProbe, osProbe } from "./os_probe.ts";
 import { denyPaths } from "./home_guard.ts";
+import { ownJailCaps } from "./caps.ts";
 
 export type OsPolicy = "auto" | "required" | "off";
 export const OS_POLICIES = ["auto", "required", "off"] as const;
@@ -36,6 +37,8 @@ export interface HostFacts {
   privateDirs: string[];
   privateFiles: string[];
   timeoutBin: string | undefined;
+  /** Capabilities a jailed child keeps (see caps.ts). */
+  caps?: string[];
   /** Resolves a program name as the child's PATH would (absolute path or undefined). */
   resolve: (cmd: string) => string | undefined;
   /** Canonical form of an existing path (symlinks resolved), else the path normalised. */
@@ -109,6 +112,7 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
       privateFiles: files,
       deny: denyPaths(cfg),
       timeoutBin: which("timeout", env.PATH ?? ""),
+      caps: ownJailCaps(),
       resolve: (cmd) => {
         if (!resolved.has(cmd)) resolved.set(cmd, which(cmd, env.PATH ?? ""));
         return resolved.get(cmd);

@@ -35,6 +35,8 @@ export interface JailInput {
   files?: string[];
   /** Read-only binds of a host folder at another place (the proxy's socket folder). */
   mounts?: { src: string; dest: string }[];
+  /** Capabilities the child keeps (`--cap-drop ALL`, then these added back; see caps.ts). */
+  caps?: string[];
   /** Hard deadline inside the jail: coreutils `timeout` (absolute path) and the seconds. */
   deadline?: { timeout: string; seconds: number };
 }
@@ -86,7 +88,8 @@ export function jailArgs(j: JailInput): string[] {
   for (const f of j.files ?? []) args.push("--bind", f, f);
   for (const m of j.mounts ?? []) args.push("--ro-bind", m.src, m.dest);
   if (j.network === "none") args.push("--unshare-net");
-  args.push("--unshare-pid", "--die-with-parent");
+  args.push("--unshare-pid", "--die-with-parent", "--cap-drop", "ALL");
+  for (const c of j.caps ?? []) args.push("--cap-add", c);
   args.push("--chdir", j.cwd, "--");
   if (j.deadline) {
     args.push(

@@ -17,7 +17,7 @@ export interface OsProbe {
   hint?: string;
 }
 
-const PROBE_VERSION = 1;
+const PROBE_VERSION = 2;
 const SWITCHES = [
   "/proc/sys/user/max_user_namespaces",
   "/proc/sys/kernel/unprivileged_userns_clone",
@@ -125,6 +125,8 @@ function probe(bwrap: string): OsProbe {
         "--unshare-net",
         "--unshare-pid",
         "--die-with-parent",
+        "--cap-drop",
+        "ALL",
         "--",
         "true",
       ],

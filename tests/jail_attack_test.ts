@@ -1,0 +1,74 @@
+/**
+ * A hostile task author against the OS layer (real bwrap, the real CLI). Each attack has its
+ * positive control: the same effect with the grant declared, or the same probe unjailed.
+ */
+import assert from "node:assert/strict";
+import { exists, type Home, withHome } from "./helpers.ts";
+
+export function command(name: string, sh: string, extra = ""): string {
+  return `  ${name}:\n    type: command\n    command: ["sh", "-c", ${
+    JSON.stringify(sh)
+  }]\n${extra}`;
+}
+
+export async function runJson(h: Home, task: string) {
+  const r = await h.run(["--json", "run", task]);
+  assert.ok(r.json?.details, `${r.stdout}\n${r.stderr}`);
+  return r.json;
+}
+
+const ROOT = Deno.uid() === 0;
+
+Deno.test({
+  name:
+    "jail attack: root's capabilities are dropped: no umount of the masks, no rw remount, no mknod; file work as root still works",
+  ignore: !ROOT,
+  fn: async () => {
+    const outside = Deno.makeTempDirSync({
+      dir: Deno.env.get("HOME") ?? "/root",
+      prefix: ".docket-caps-",
+    });
+    try {
+      await withHome(async (h) => {
+        await h.run(["--json", "list"]); // creates the state DB
+        const db = h.stateDb;
+        const attack = [
+          `umount ${db}; head -c 15 ${db}; echo`,
+          `umount -l /tmp; ls /tmp`,
+          `mount -o remount,bind,rw / && echo pwned > ${outside}/remounted`,
+          `mknod "$DOCKET_SCRATCH_DIR/disk" b 1 3 && echo MKNOD`,
+          "grep CapEff /proc/self/status",
+          "true",
+        ].join("; ");
+        const own = `${outside}/own`;
+        Deno.mkdirSync(own);
+        Deno.writeTextFileSync(`${own}/secret`, "nobody's\n");
+        Deno.chownSync(`${own}/secret`, 65534, 65534);
+        Deno.chmodSync(`${own}/secret`, 0o600);
+        const rootWork = `cat ${own}/secret && touch ${own}/f && chown 65534 ${own}/f && ` +
+          `echo granted > ${outside}/declared`;
+        h.config(
+          "tasks:\n" + command("attack", attack) +
+            command("root_work", rootWork, `    destructive: true\n    writes: [${outside}]\n`),
+        );
+        const a = await runJson(h, "attack");
+        assert.equal(a.details.sandbox?.os, "bwrap", JSON.stringify(a));
+        assert.doesNotMatch(a.details.stdout, /SQLite format/, "the state DB stays hidden");
+        assert.doesNotMatch(a.details.stdout, /MKNOD/, "no device node");
+        assert.equal(exists(`${outside}/remounted`), false, "the root stays read-only");
+        const eff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(a.details.stdout)![1]}`);
+        assert.equal((eff >> 21n) & 1n, 0n, "no CAP_SYS_ADMIN in the jail");
+        assert.equal((eff >> 2n) & 1n, 0n, "no CAP_DAC_READ_SEARCH (open_by_handle_at)");
+
+        // Positive control: a root task still reads any file, chowns, and writes its grant.
+        const w = await runJson(h, "root_work");
+        assert.equal(w.status, "succeeded", JSON.stringify(w));
+        assert.match(w.details.stdout, /nobody's/);
+        assert.equal(Deno.statSync(`${own}/f`).uid, 65534);
+        assert.equal(Deno.readTextFileSync(`${outside}/declared`), "granted\n");
+      });
+    } finally {
+      Deno.removeSync(outside, { recursive: true });
+    }
+  },
+});
