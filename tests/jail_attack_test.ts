@@ -3,7 +3,7 @@
  * positive control: the same effect with the grant declared, or the same probe unjailed.
  */
 import assert from "node:assert/strict";
-import { exists, type Home, withHome } from "./helpers.ts";
+import { exists, type Home, loopbackServer, until, withHome } from "./helpers.ts";
 
 export function command(name: string, sh: string, extra = ""): string {
   return `  ${name}:\n    type: command\n    command: ["sh", "-c", ${
@@ -71,4 +71,47 @@ Deno.test({
       Deno.removeSync(outside, { recursive: true });
     }
   },
+});
+
+Deno.test("jail attack: with TMPDIR outside /tmp, another run's proxy socket and scratch dir stay hidden", async () => {
+  const base = Deno.makeTempDirSync({
+    dir: Deno.env.get("HOME") ?? "/root",
+    prefix: ".docket-tmp-",
+  });
+  const tmp = `${base}/tmp`;
+  Deno.mkdirSync(tmp);
+  const srv = loopbackServer();
+  try {
+    await withHome(async (h) => {
+      const url = `http://127.0.0.1:${srv.port}`;
+      const holder = `curl -sS -m 5 ${url}/holder; echo s3cret > "$DOCKET_SCRATCH_DIR/secret"; ` +
+        `i=0; while [ ! -e ${base}/done ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done`;
+      const thief =
+        `for s in ${tmp}/docket-net-*/proxy.sock; do curl -sS -m 3 --unix-socket "$s" ` +
+        `--request-target ${url}/stolen http://x/; done; cat ${tmp}/docket-*/secret; true`;
+      h.config(
+        "tasks:\n" + command("holder", holder, `    network: ["127.0.0.1:${srv.port}"]\n`) +
+          command("thief", thief),
+      );
+      const env = { TMPDIR: tmp };
+      const p = h.spawn(["--json", "run", "holder"], { env });
+      await until(
+        () => [...Deno.readDirSync(tmp)].some((e) => e.name.startsWith("docket-net-")),
+        15000,
+        "the holder's proxy",
+      );
+      await until(() => srv.hits.includes("GET /holder"), 15000, "the holder's own request");
+      const t = await h.run(["--json", "run", "thief"], { env });
+      Deno.writeTextFileSync(`${base}/done`, "");
+      const out = await p.output();
+      const held = JSON.parse(new TextDecoder().decode(out.stdout));
+      assert.equal(held.status, "succeeded", JSON.stringify(held));
+      assert.equal(t.json.details.sandbox?.os, "bwrap", JSON.stringify(t.json));
+      assert.deepEqual(srv.hits, ["GET /holder"], "the thief's request never reached the server");
+      assert.doesNotMatch(t.json.details.stdout, /s3cret/, "another run's scratch is hidden");
+    });
+  } finally {
+    await srv.close();
+    Deno.removeSync(base, { recursive: true });
+  }
 });

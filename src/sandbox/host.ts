@@ -93,7 +93,9 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
     const home = env.HOME ?? "/";
     const denoDir = env.DENO_DIR ??
       `${env.XDG_CACHE_HOME ?? `${home}/.cache`}/deno`;
-    const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? ""]
+    // TMPDIR too: every run's scratch dir and the proxies' socket folders live there (a
+    // `network: false` task reached another run's allow-list proxy through it; measured).
+    const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? "", tmpMask(env)]
       .filter((p) => p.startsWith("/") && isDir(p)).map(real);
     const priv = [cfg.logs_dir, cfg.tasks_dir, `${cfg.home}/cache`]
       .filter((p) => isDir(p)).map(real);
@@ -123,6 +125,15 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
   }
   const { key: _k, ...facts } = cached;
   return { ...facts, policy: osPolicyFor(cfg, task), envSource: env };
+}
+
+/** System folders a TMPDIR may not hide from every child (the jail needs them). */
+const SYSTEM = /^\/(usr|etc|bin|sbin|lib[^/]*|opt|nix|proc|sys|dev)?(\/|$)/;
+
+/** The temp dir docket creates scratch and proxy folders in (Deno: TMPDIR, else /tmp). */
+function tmpMask(env: Record<string, string>): string {
+  const t = normalize(env.TMPDIR || "/tmp");
+  return t.startsWith("/") && !SYSTEM.test(t) ? t : "";
 }
 
 /**
