@@ -115,3 +115,25 @@ Deno.test("jail attack: with TMPDIR outside /tmp, another run's proxy socket and
     Deno.removeSync(base, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "jail attack: kernel knobs in /proc/sys stay read-only (core_pattern, hostname); unjailed root writes them",
+  ignore: !ROOT,
+  fn: async () => {
+    await withHome(async (h) => {
+      // Each writes back the value it read: harmless, and it tells whether the write is allowed.
+      const sh = "for k in kernel/core_pattern kernel/hostname; do v=$(cat /proc/sys/$k); " +
+        'printf "%s\\n" "$v" > /proc/sys/$k && echo "WROTE $k"; done; true';
+      h.config(
+        "tasks:\n" + command("knobs", sh) + command("knobs_off", sh, "    sandbox: { os: off }\n"),
+      );
+      const r = await runJson(h, "knobs");
+      assert.equal(r.details.sandbox?.os, "bwrap", JSON.stringify(r));
+      assert.doesNotMatch(r.details.stdout, /WROTE/, r.details.stdout);
+      assert.match(r.details.stderr, /Read-only file system/);
+      const off = await runJson(h, "knobs_off");
+      assert.match(off.details.stdout, /WROTE kernel\/core_pattern/, "positive control: root can");
+    });
+  },
+});

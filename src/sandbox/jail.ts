@@ -56,6 +56,12 @@ export function jailArgs(j: JailInput): string[] {
   const privFiles = uniq(j.privateFiles);
   const priv = [...privDirs, ...privFiles];
   const args = [j.writeAll ? "--bind" : "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
+  // The kernel's knobs stay read-only: bwrap covers /proc/irq and /proc/bus but not these, and
+  // root needs no capability to write them (measured: a jailed task wrote kernel.core_pattern,
+  // which runs a program as root outside every namespace on the next crash, and the host's
+  // hostname, the UTS namespace being shared).
+  args.push("--ro-bind", "/proc/sys", "/proc/sys");
+  args.push("--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger");
   for (const m of topmost([...masks, ...privDirs])) args.push("--tmpfs", m);
   for (const f of privFiles) {
     if (!masks.some((m) => isUnder(f, m))) args.push("--ro-bind", "/dev/null", f);
