@@ -3,7 +3,7 @@
  * positive control: the same effect with the grant declared, or the same probe unjailed.
  */
 import assert from "node:assert/strict";
-import { exists, type Home, loopbackServer, until, withHome } from "./helpers.ts";
+import { exists, type Home, loopbackServer, MAIN, until, withHome } from "./helpers.ts";
 
 export function command(name: string, sh: string, extra = ""): string {
   return `  ${name}:\n    type: command\n    command: ["sh", "-c", ${
@@ -136,4 +136,32 @@ Deno.test({
       assert.match(off.details.stdout, /WROTE kernel\/core_pattern/, "positive control: root can");
     });
   },
+});
+
+Deno.test("jail attack: a file descriptor docket inherited does not reach the jailed task (nor through /proc/1/fd)", async () => {
+  const dir = Deno.makeTempDirSync({ dir: Deno.env.get("HOME") ?? "/root", prefix: ".docket-fd-" });
+  const target = `${dir}/target`;
+  try {
+    await withHome(async (h) => {
+      h.config(
+        "tasks:\n" +
+          command("leak", "echo leak >&7; echo viaproc > /proc/1/fd/7; ls -l /proc/self/fd; true"),
+      );
+      // A parent that hands docket an extra open fd 7 (a shell redirect, a tool runner).
+      const sh = `exec 7>>"$1"; echo control >&7; shift; exec "$@"`;
+      const out = await new Deno.Command("sh", {
+        args: ["-c", sh, "sh", target, Deno.execPath(), "run", "-A", MAIN, "--json", "run", "leak"],
+        env: h.env,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const r = JSON.parse(new TextDecoder().decode(out.stdout));
+      assert.equal(r.details.sandbox?.os, "bwrap", JSON.stringify(r));
+      assert.doesNotMatch(r.details.stdout, / 7 -> /, "fd 7 is not open in the jail");
+      // Positive control: the fd was open and writable in docket's parent.
+      assert.equal(Deno.readTextFileSync(target), "control\n", "nothing written through fd 7");
+    });
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
