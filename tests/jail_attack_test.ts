@@ -165,3 +165,53 @@ Deno.test("jail attack: a file descriptor docket inherited does not reach the ja
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("jail attack: network: false reaches no named Unix socket outside the masks (also from a TS task's exec); network: true does", async () => {
+  const dir = Deno.makeTempDirSync({
+    dir: Deno.env.get("HOME") ?? "/root",
+    prefix: ".docket-uds-",
+  });
+  const path = `${dir}/db.sock`;
+  const hits: string[] = [];
+  const l = Deno.listen({ transport: "unix", path });
+  const serving = (async () => {
+    for await (const c of l) {
+      hits.push("conn");
+      await c.read(new Uint8Array(4096)).catch(() => null);
+      await c.write(new TextEncoder().encode("HTTP/1.0 200 OK\r\n\r\nREACHED\n")).catch(() => 0);
+      c.close();
+    }
+  })().catch(() => {});
+  try {
+    await withHome(async (h) => {
+      const curl = `curl -sS -m 3 --unix-socket ${path} http://x/`;
+      h.task(
+        "ts_exec",
+        `{ description: "d", network: false, exec: ["sh"], async run() {
+          const o = await new Deno.Command("sh", { args: ["-c", ${
+          JSON.stringify(curl + "; true")
+        }] }).output();
+          return { ok: true, summary: "s", details: { out: new TextDecoder().decode(o.stdout) } };
+        } }`,
+      );
+      h.config(
+        "tasks:\n" + command("closed", curl) + command("open", curl, "    network: true\n"),
+      );
+      const closed = await runJson(h, "closed");
+      assert.equal(closed.details.sandbox?.os, "bwrap", JSON.stringify(closed));
+      assert.equal(closed.status, "failed");
+      const ts = await runJson(h, "ts_exec");
+      assert.equal(ts.status, "succeeded", JSON.stringify(ts));
+      assert.doesNotMatch(JSON.stringify(ts.details), /REACHED/);
+      assert.deepEqual(hits, [], "the socket's server saw no connection");
+      const open = await runJson(h, "open");
+      assert.equal(open.status, "succeeded", JSON.stringify(open));
+      assert.match(open.details.stdout, /REACHED/, "positive control: network: true reaches it");
+      assert.equal(hits.length, 1);
+    });
+  } finally {
+    l.close();
+    await serving;
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

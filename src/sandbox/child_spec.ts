@@ -59,6 +59,8 @@ export interface TaskChildSpec extends ChildSpec {
   mkdirs: string[];
   /** Files to create empty before the run (bound into the jail). */
   touch: string[];
+  /** The seccomp filter file bwrap reads (no Unix sockets without network), written first. */
+  filter?: string;
 }
 
 /** The run context `describe` and `capabilities` render: placeholders, no real run. */
@@ -186,7 +188,13 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     permissions.notes = permissions.notes.filter((n) =>
       !/outside Deno's sandbox|labels only/.test(n)
     );
-    permissions.notes.push(...jailNotes(programs, list));
+    permissions.notes.push(
+      ...jailNotes(
+        programs,
+        list,
+        netNone(g) && !proxied && !!host.seccomp && !!host.resolve("sh"),
+      ),
+    );
   } else if (os.reason && programs) permissions.notes.push(`OS sandbox not used: ${os.reason}`);
   let cmd = inner[0]!;
   let args = inner.slice(1);
@@ -196,6 +204,11 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
   const audit = run.docketEnv?.DENO_AUDIT_PERMISSIONS;
   if (jailed && audit && !audit.startsWith("<")) touch.push(audit);
   if (jailed) jail.writable = bindableWrites(jail.writable, scratch, programs, host, mkdirs);
+  // No network: no Unix socket either (named ones are reached through the file system).
+  const sh = jailed && jail.network === "none" && !proxied && host.seccomp
+    ? host.resolve("sh")
+    : undefined;
+  const filter = sh ? host.seccomp : undefined;
   if (jailed) {
     const bw = jailArgs({
       ...jail,
@@ -207,9 +220,12 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
       privateFiles: host.privateFiles,
       cwd,
       ...(deadline ? { deadline } : {}),
+      ...(filter ? { seccompFd: 3 } : {}),
     });
     cmd = host.probe.bwrap!;
     args = [...bw, ...inner];
+    // bwrap reads the filter from fd 3: a shell opens it and execs bwrap (same pid).
+    if (filter && sh) [cmd, args] = [sh, ["-c", 'exec "$@" 3<"$0"', filter, cmd, ...args]];
   }
   const spec: TaskChildSpec = {
     cmd,
@@ -225,6 +241,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     mkdirs,
     touch,
   };
+  if (filter) spec.filter = filter;
   if (run.stdin) spec.stdin = run.stdin;
   return spec;
 }

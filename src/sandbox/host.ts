@@ -9,6 +9,7 @@ import { which } from "../core/which.ts";
 import { type OsProbe, osProbe } from "./os_probe.ts";
 import { denyPaths } from "./home_guard.ts";
 import { ownJailCaps } from "./caps.ts";
+import { ensureNoUnixSockets, noUnixSocketsPath } from "./seccomp.ts";
 
 export type OsPolicy = "auto" | "required" | "off";
 export const OS_POLICIES = ["auto", "required", "off"] as const;
@@ -39,6 +40,8 @@ export interface HostFacts {
   timeoutBin: string | undefined;
   /** Capabilities a jailed child keeps (see caps.ts). */
   caps?: string[];
+  /** The no-Unix-socket seccomp filter's file for jails without network (see seccomp.ts). */
+  seccomp?: string | undefined;
   /** Resolves a program name as the child's PATH would (absolute path or undefined). */
   resolve: (cmd: string) => string | undefined;
   /** Canonical form of an existing path (symlinks resolved), else the path normalised. */
@@ -97,6 +100,8 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
     // `network: false` task reached another run's allow-list proxy through it; measured).
     const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? "", tmpMask(env)]
       .filter((p) => p.startsWith("/") && isDir(p)).map(real);
+    // The probe first: it creates cache/, which must then be among the hidden folders.
+    const probe = osProbe(cfg.home);
     const priv = [cfg.logs_dir, cfg.tasks_dir, `${cfg.home}/cache`]
       .filter((p) => isDir(p)).map(real);
     const files = [cfg.state_dir, `${cfg.state_dir}-wal`, `${cfg.state_dir}-shm`, cfg.path]
@@ -104,7 +109,7 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
     const resolved = new Map<string, string | undefined>();
     cached = {
       key,
-      probe: osProbe(cfg.home),
+      probe,
       denoPath: real(Deno.execPath()),
       denoDir: real(denoDir),
       docketRoot: real(ROOT),
@@ -115,6 +120,7 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
       deny: denyPaths(cfg),
       timeoutBin: which("timeout", env.PATH ?? ""),
       caps: ownJailCaps(),
+      seccomp: noUnixSocketsPath(`${real(cfg.home)}/cache`),
       resolve: (cmd) => {
         if (!resolved.has(cmd)) resolved.set(cmd, which(cmd, env.PATH ?? ""));
         return resolved.get(cmd);
@@ -141,7 +147,8 @@ function tmpMask(env: Record<string, string>): string {
  * before a jailed run, as the task itself could have done: an empty file when its name has an
  * extension (`out.json`), else a folder (with its parents).
  */
-export function prepareDirs(spec: { mkdirs: string[]; touch: string[] }): void {
+export function prepareDirs(spec: { mkdirs: string[]; touch: string[]; filter?: string }): void {
+  if (spec.filter) ensureNoUnixSockets(spec.filter);
   for (const f of spec.touch) Deno.writeFileSync(f, new Uint8Array(), { mode: 0o600 });
   for (const d of spec.mkdirs) {
     try {

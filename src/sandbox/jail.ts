@@ -37,6 +37,8 @@ export interface JailInput {
   mounts?: { src: string; dest: string }[];
   /** Capabilities the child keeps (`--cap-drop ALL`, then these added back; see caps.ts). */
   caps?: string[];
+  /** An fd bwrap reads a seccomp program from (`--seccomp`; see seccomp.ts). */
+  seccompFd?: number;
   /** Hard deadline inside the jail: coreutils `timeout` (absolute path) and the seconds. */
   deadline?: { timeout: string; seconds: number };
 }
@@ -96,6 +98,7 @@ export function jailArgs(j: JailInput): string[] {
   if (j.network === "none") args.push("--unshare-net");
   args.push("--unshare-pid", "--die-with-parent", "--cap-drop", "ALL");
   for (const c of j.caps ?? []) args.push("--cap-add", c);
+  if (j.seccompFd !== undefined) args.push("--seccomp", String(j.seccompFd));
   args.push("--chdir", j.cwd, "--");
   if (j.deadline) {
     args.push(

@@ -74,7 +74,7 @@ export function osLayer(host: HostFacts): OsLayer {
   return { layer: "bwrap", policy };
 }
 
-export function jailNotes(programs: boolean, list: boolean): string[] {
+export function jailNotes(programs: boolean, list: boolean, noSockets = false): string[] {
   const n = [
     "OS sandbox (bwrap): root read-only, docket's home, /tmp, /run and other runs' scratch " +
     "hidden; scratch and declared writes writable; own PID namespace (nothing outlives the run)",
@@ -88,7 +88,14 @@ export function jailNotes(programs: boolean, list: boolean): string[] {
   if (list && programs) {
     n.push(
       "network allow-list for programs: no interfaces; docket's proxy (HTTP_PROXY, CONNECT) " +
-        "passes only the listed host[:port], and 127.0.0.1/localhost ports are forwarded",
+        "passes only the listed host[:port], and 127.0.0.1/localhost ports are forwarded; " +
+        "named Unix sockets outside the hidden folders stay reachable (the forwarder uses one)",
+    );
+  }
+  if (noSockets) {
+    n.push(
+      "no network: no Unix socket can be created either (seccomp: socket(AF_UNIX) fails, " +
+        "socketpair works), so no named socket anywhere is reachable",
     );
   }
   return n;
