@@ -215,3 +215,42 @@ Deno.test("jail attack: network: false reaches no named Unix socket outside the 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("jail attack: the allow-list proxy passes only the listed host:port (decimal, octal, trailing dot, v6-mapped, userinfo, CONNECT); a listed localhost:PORT is forwarded", async () => {
+  const ok = loopbackServer();
+  const lh = loopbackServer();
+  const bad = loopbackServer();
+  try {
+    await withHome(async (h) => {
+      const t = (name: string, args: string) =>
+        `printf '%s=' ${name}; curl -s -o /dev/null -w '%{http_code}\\n' -m 3 ${args};`;
+      const B = bad.port;
+      const sh = [
+        t("allowed", `-x "$HTTP_PROXY" http://127.0.0.1:${ok.port}/ok`),
+        t("other", `-x "$HTTP_PROXY" http://127.0.0.1:${B}/b1`),
+        t("connect", `-p -x "$HTTP_PROXY" http://127.0.0.1:${B}/b2`),
+        t("decimal", `-x "$HTTP_PROXY" http://2130706433:${B}/b3`),
+        t("octal", `-x "$HTTP_PROXY" http://0177.0.0.1:${B}/b4`),
+        t("dot", `-x "$HTTP_PROXY" http://localhost.:${B}/b5`),
+        t("mapped", `-x "$HTTP_PROXY" 'http://[::ffff:127.0.0.1]:${B}/b6'`),
+        t("userinfo", `-x "$HTTP_PROXY" 'http://127.0.0.1:${ok.port}@127.0.0.1:${B}/b7'`),
+        t("host", `-x "$HTTP_PROXY" -H 'Host: 127.0.0.1:${B}' http://127.0.0.1:${ok.port}/h`),
+        t("direct", `--noproxy '*' http://127.0.0.1:${B}/b8`),
+        t("lhfwd", `--noproxy '*' http://127.0.0.1:${lh.port}/lh`),
+        "true",
+      ].join(" ");
+      h.config(
+        "tasks:\n" +
+          command("px", sh, `    network: ["127.0.0.1:${ok.port}", "localhost:${lh.port}"]\n`),
+      );
+      const r = await runJson(h, "px");
+      assert.equal(r.status, "succeeded", JSON.stringify(r));
+      assert.deepEqual(bad.hits, [], `nothing reached the unlisted port: ${r.details.stdout}`);
+      assert.deepEqual(ok.hits, ["GET /ok", "GET /h"], "positive control: the listed port");
+      assert.deepEqual(lh.hits, ["GET /lh"], "the listed localhost:PORT is forwarded");
+      assert.match(r.details.stdout, /other=403/);
+    });
+  } finally {
+    await Promise.all([ok.close(), lh.close(), bad.close()]);
+  }
+});

@@ -161,6 +161,14 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     const forwards = [...new Set(localPorts(g.network as string[]))].filter((p) =>
       p !== PROXY_PORT
     );
+    // The proxy checks the target as declared: a `localhost:PORT` entry is tunnelled as such.
+    const targets: Record<string, string> = {};
+    for (const e of g.network as string[]) {
+      const m = /^localhost:(\d{1,5})$/i.exec(e.trim());
+      if (m && !(g.network as string[]).some((x) => x.trim() === `127.0.0.1:${m[1]}`)) {
+        targets[String(Number(m[1]))] = e.trim().toLowerCase();
+      }
+    }
     const url = `http://127.0.0.1:${PROXY_PORT}`;
     for (const k of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"]) env[k] = env[k.toLowerCase()] = url;
     mounts.push({ src: run.netDir ?? "<net_dir>", dest: NET_DIR_IN_JAIL });
@@ -176,7 +184,12 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
       `--allow-write=${NET_DIR_IN_JAIL}`,
       "--allow-run",
       FORWARDER.href,
-      JSON.stringify({ socket: `${NET_DIR_IN_JAIL}/proxy.sock`, proxyPort: PROXY_PORT, forwards }),
+      JSON.stringify({
+        socket: `${NET_DIR_IN_JAIL}/proxy.sock`,
+        proxyPort: PROXY_PORT,
+        forwards,
+        targets,
+      }),
       "--",
       ...inner,
     ];
