@@ -254,3 +254,31 @@ Deno.test("jail attack: the allow-list proxy passes only the listed host:port (d
     await Promise.all([ok.close(), lh.close(), bad.close()]);
   }
 });
+
+Deno.test("jail attack: a program started through exec erases the audit log; the audit says it is forgeable (not without exec)", async () => {
+  await withHome(async (h) => {
+    const body = (exec: boolean) =>
+      `{ description: "d", network: false${exec ? ', exec: ["sh"]' : ""}, async run() {
+        try { await Deno.readTextFile("/etc/shadow"); } catch { /* denied */ }
+        ${
+        exec
+          ? `await new Deno.Command("sh", { args: ["-c", ': > "$DENO_AUDIT_PERMISSIONS"'] }).output();`
+          : ""
+      }
+        return { ok: true, summary: "s" };
+      } }`;
+    h.task("eraser", body(true));
+    h.task("plain", body(false));
+    await h.run(["--json", "trust", "eraser"]);
+    await h.run(["--json", "trust", "plain"]);
+    const plain = (await h.run(["--json", "run", "plain", "--audit"])).json;
+    assert.equal(plain.status, "succeeded", JSON.stringify(plain));
+    assert.deepEqual(plain.details.audit.denied, [{ permission: "read", value: "/etc/shadow" }]);
+    assert.equal(plain.details.audit.forgeable, false);
+    const er = (await h.run(["--json", "run", "eraser", "--audit"])).json;
+    assert.equal(er.status, "succeeded", JSON.stringify(er));
+    assert.deepEqual(er.details.audit.denied, [], "the program erased the denied read");
+    assert.equal(er.details.audit.forgeable, true, "and the report says it cannot be trusted");
+    assert.ok(er.details.audit.notes.some((n: string) => /not evidence/.test(n)));
+  });
+});
