@@ -282,3 +282,45 @@ Deno.test("jail attack: a program started through exec erases the audit log; the
     assert.ok(er.details.audit.notes.some((n: string) => /not evidence/.test(n)));
   });
 });
+
+Deno.test("jail attack: with its runner frozen, a task that stops or traces the jail's timeout still ends at timeout + grace", async () => {
+  await withHome(async (h) => {
+    const arg = `3003.${Math.floor(Math.random() * 1e6)}`;
+    // Every way a task has to stop the deadline's process: SIGSTOP its parent and pid 1.
+    const sh = `kill -STOP $PPID 1 2>/dev/null; sleep ${arg}`;
+    h.config(
+      "tasks:\n" +
+        command("stopper", sh, "    timeout_seconds: 1\n    kill_grace_seconds: 1\n"),
+    );
+    const r = await h.run(["--json", "run", "stopper", "--async"]);
+    assert.equal(r.json.status, "running", JSON.stringify(r.json));
+    const runner = r.json.pid as number;
+    await until(() => withArg(arg).length > 0, 10000, "the task to start");
+    Deno.kill(runner, "SIGSTOP");
+    try {
+      await until(() => withArg(arg).length === 0, 15000, "the jail's deadline to end the task");
+    } finally {
+      Deno.kill(runner, "SIGCONT");
+    }
+    const w = await h.run(["--json", "wait", r.json.run_id, "--timeout", "20"]);
+    assert.notEqual(w.json.status, "succeeded", JSON.stringify(w.json));
+  });
+});
+
+/** Processes whose argv contains `token` and are not zombies (host view of /proc). */
+function withArg(token: string): number[] {
+  const out: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
+      const st = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      if (argv.includes(token) && st.slice(st.lastIndexOf(")") + 2)[0] !== "Z") {
+        out.push(Number(e.name));
+      }
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}

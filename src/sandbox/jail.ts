@@ -97,6 +97,11 @@ export function jailArgs(j: JailInput): string[] {
   for (const m of j.mounts ?? []) args.push("--ro-bind", m.src, m.dest);
   if (j.network === "none") args.push("--unshare-net");
   args.push("--unshare-pid", "--die-with-parent", "--cap-drop", "ALL");
+  // With a deadline, `timeout` is the namespace's init: its processes cannot SIGSTOP or
+  // SIGKILL it (measured: a task stopped a `timeout` below bwrap's init with `kill -STOP
+  // $PPID` and, its runner frozen, ran past its limit). ptrace is refused by the seccomp
+  // filter where there is one (no network); with network it remains (see the README).
+  if (j.deadline) args.push("--as-pid-1");
   for (const c of j.caps ?? []) args.push("--cap-add", c);
   if (j.seccompFd !== undefined) args.push("--seccomp", String(j.seccompFd));
   args.push("--chdir", j.cwd, "--");

@@ -6,7 +6,8 @@
  * database's or a container engine's. So a jail without network gets a seccomp filter
  * (`bwrap --seccomp`): `socket(AF_UNIX, …)` fails with EACCES — socketpair(2) stays (rsync,
  * Python use it between their own processes) — io_uring is refused (it creates and connects
- * sockets past seccomp), and any other ABI (x32, 32-bit) is refused whole, so no
+ * sockets past seccomp), so are ptrace and process_vm_writev (a task stopped the jail's
+ * `timeout` by tracing it; nothing may tamper with another jailed process), and any other ABI (x32, 32-bit) is refused whole, so no
  * `socketcall` gets around it. Programs that only *try* a socket (glibc's nscd lookup)
  * carry on as they do when nscd is absent.
  */
@@ -25,13 +26,14 @@ const X32_BIT = 0x40000000;
 interface Arch {
   audit: number;
   socket: number;
+  /** io_uring's three calls, ptrace and process_vm_writev: refused with EPERM. */
   ioUring: number[];
   x32: boolean;
 }
 
 const ARCHES: Record<string, Arch> = {
-  x86_64: { audit: 0xc000003e, socket: 41, ioUring: [425, 426, 427], x32: true },
-  aarch64: { audit: 0xc00000b7, socket: 198, ioUring: [425, 426, 427], x32: false },
+  x86_64: { audit: 0xc000003e, socket: 41, ioUring: [425, 426, 427, 101, 311], x32: true },
+  aarch64: { audit: 0xc00000b7, socket: 198, ioUring: [425, 426, 427, 117, 271], x32: false },
 };
 
 function ins(code: number, jt: number, jf: number, k: number): number[] {

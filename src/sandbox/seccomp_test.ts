@@ -25,9 +25,9 @@ function decide(prog: Uint8Array, nr: number, arch: number, arg0 = 0): number {
 const ALLOW = 0x7fff0000, EACCES = 0x0005000d, EPERM = 0x00050001;
 
 for (
-  const [arch, audit, socket, read] of [
-    ["x86_64", 0xc000003e, 41, 0],
-    ["aarch64", 0xc00000b7, 198, 63],
+  const [arch, audit, socket, read, ptrace] of [
+    ["x86_64", 0xc000003e, 41, 0, 101],
+    ["aarch64", 0xc00000b7, 198, 63, 117],
   ] as const
 ) {
   Deno.test(`seccomp ${arch}: socket(AF_UNIX) EACCES, other families and syscalls allowed, io_uring and foreign ABIs refused`, () => {
@@ -35,7 +35,7 @@ for (
     assert.equal(decide(p, socket, audit, 1), EACCES);
     assert.equal(decide(p, socket, audit, 2), ALLOW, "AF_INET (its own empty netns)");
     assert.equal(decide(p, read, audit), ALLOW);
-    for (const nr of [425, 426, 427]) assert.equal(decide(p, nr, audit), EPERM);
+    for (const nr of [425, 426, 427, ptrace]) assert.equal(decide(p, nr, audit), EPERM);
     assert.equal(decide(p, socket, 0x40000003, 1), EPERM, "i386 (socketcall) refused whole");
     if (arch === "x86_64") assert.equal(decide(p, 0x40000000 | 41, audit, 1), EPERM, "x32");
   });
