@@ -324,3 +324,28 @@ function withArg(token: string): number[] {
   }
   return out;
 }
+
+Deno.test("jail attack: unjailed (sandbox.os: off) a setsid daemon with a cleared environment outlives the run, so processes is advisory there; jailed it is gone", async () => {
+  await withHome(async (h) => {
+    const arg = `77.${Math.floor(Math.random() * 1e6)}`;
+    const sh = `setsid env -i sh -c 'sleep ${arg} &'; true`;
+    h.config(
+      "tasks:\n" + command("off", sh, "    sandbox: { os: off }\n") + command("jailed", sh),
+    );
+    const off = await runJson(h, "off");
+    const strays = withArg(arg);
+    try {
+      assert.equal(off.status, "succeeded", JSON.stringify(off));
+      assert.ok(strays.length > 0, "the cleared-environment daemon escaped docket's sweep");
+      const d = await h.run(["--json", "describe", "off"]);
+      assert.equal(d.json.task.permissions.enforced_by.processes, "advisory", "and it says so");
+    } finally {
+      for (const p of strays) Deno.kill(p, "SIGKILL");
+    }
+    const j = await runJson(h, "jailed");
+    assert.equal(j.details.sandbox?.os, "bwrap");
+    assert.deepEqual(withArg(arg), [], "jailed, the PID namespace took it");
+    const dj = await h.run(["--json", "describe", "jailed"]);
+    assert.equal(dj.json.task.permissions.enforced_by.processes, "os");
+  });
+});
