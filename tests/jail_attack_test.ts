@@ -349,3 +349,68 @@ Deno.test("jail attack: unjailed (sandbox.os: off) a setsid daemon with a cleare
     assert.equal(dj.json.task.permissions.enforced_by.processes, "os");
   });
 });
+
+Deno.test({
+  name:
+    "jail attack: in a root unit's envelope (PrivateUsers=yes, only CAP_SETFCAP) the jail still holds network: false",
+  ignore: !ROOT,
+  fn: async () => {
+    const srv = loopbackServer();
+    try {
+      await withHome(async (h) => {
+        const curl = `curl -sS -m 3 http://127.0.0.1:${srv.port}/probe`;
+        h.config(
+          "tasks:\n" + command("closed", curl) + command("open", curl, "    network: true\n"),
+        );
+        // The emulated unit (tests/unit_envelope.ts does the same for generated units).
+        const envelope = [
+          "--unshare-user",
+          "--uid",
+          "0",
+          "--gid",
+          "0",
+          "--ro-bind",
+          "/",
+          "/",
+          "--dev",
+          "/dev",
+          "--bind",
+          "/proc",
+          "/proc",
+          "--bind",
+          "/tmp",
+          "/tmp",
+          "--cap-drop",
+          "ALL",
+          "--cap-add",
+          "CAP_SETFCAP",
+          "--die-with-parent",
+          "--",
+        ];
+        const run = async (task: string) => {
+          const out = await new Deno.Command("bwrap", {
+            args: [...envelope, Deno.execPath(), "run", "-A", MAIN, "--json", "run", task],
+            env: { ...h.env, DENO_DIR: Deno.env.get("DENO_DIR") ?? "" },
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const text = new TextDecoder().decode(out.stdout);
+          try {
+            return JSON.parse(text);
+          } catch {
+            throw new Error(`${text}\n${new TextDecoder().decode(out.stderr)}`);
+          }
+        };
+        const closed = await run("closed");
+        assert.equal(closed.details.sandbox?.os, "bwrap", JSON.stringify(closed.details.sandbox));
+        assert.equal(closed.status, "failed");
+        assert.deepEqual(srv.hits, [], "the server saw no request");
+        const open = await run("open");
+        assert.equal(open.status, "succeeded", JSON.stringify(open));
+        assert.deepEqual(srv.hits, ["GET /probe"], "positive control: network: true reaches it");
+      });
+    } finally {
+      await srv.close();
+    }
+  },
+});

@@ -48,3 +48,31 @@ export function ownJailCaps(): string[] {
     return [];
   }
 }
+
+/**
+ * bwrap started by root makes its namespaces itself, which takes CAP_SYS_ADMIN. A root
+ * systemd unit (`PrivateUsers=yes`, `CapabilityBoundingSet=CAP_SETFCAP`) runs docket as root
+ * of its own user namespace without it: there bwrap failed ("Creating new namespace failed:
+ * Operation not permitted", measured) and every task ran unjailed. It needs its own user
+ * namespace (`--unshare-user`; the unit's `RestrictNamespaces=` allows `user`). Not in the
+ * initial user namespace: there root without CAP_SYS_ADMIN is a unit that keeps file
+ * capabilities for copies as root, which a user namespace would void for unmapped owners.
+ */
+export function jailNeedsUserNs(status: string, userNs: string, uid: number): boolean {
+  const m = /^CapEff:\s*([0-9a-f]+)\s*$/m.exec(status);
+  if (uid !== 0 || !m || userNs === INIT_USER_NS) return false;
+  return ((BigInt(`0x${m[1]}`) >> 21n) & 1n) === 0n;
+}
+
+/** Whether this process's jails need `--unshare-user` (see jailNeedsUserNs). */
+export function ownJailUserNs(): boolean {
+  try {
+    return jailNeedsUserNs(
+      Deno.readTextFileSync("/proc/self/status"),
+      Deno.readLinkSync("/proc/self/ns/user"),
+      Deno.uid() ?? -1,
+    );
+  } catch {
+    return false;
+  }
+}

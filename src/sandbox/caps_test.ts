@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { jailCaps } from "./caps.ts";
+import { jailCaps, jailNeedsUserNs } from "./caps.ts";
 
 const INIT = "user:[4026531837]";
 
@@ -28,4 +28,14 @@ Deno.test("jailCaps: CAP_DAC_READ_SEARCH only outside the initial user namespace
     "CAP_FSETID",
   ]);
   assert.deepEqual(jailCaps(unit, INIT), ["CAP_CHOWN", "CAP_FOWNER", "CAP_FSETID"]);
+});
+
+Deno.test("jailNeedsUserNs: only root without CAP_SYS_ADMIN outside the initial user namespace", () => {
+  const setfcap = "CapEff:\t0000000080000000\n";
+  const full = "CapEff:\t000001ffffffffff\n";
+  assert.equal(jailNeedsUserNs(setfcap, "user:[4026532999]", 0), true, "a PrivateUsers root unit");
+  assert.equal(jailNeedsUserNs(setfcap, INIT, 0), false, "a copy-as-root unit keeps its caps");
+  assert.equal(jailNeedsUserNs(full, "user:[4026532999]", 0), false);
+  assert.equal(jailNeedsUserNs(full, INIT, 0), false, "plain root");
+  assert.equal(jailNeedsUserNs(setfcap, "user:[4026532999]", 1000), false, "bwrap does it itself");
 });

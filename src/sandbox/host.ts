@@ -8,7 +8,7 @@ import { fromFileUrl, normalize } from "../core/path.ts";
 import { which } from "../core/which.ts";
 import { type OsProbe, osProbe } from "./os_probe.ts";
 import { denyPaths } from "./home_guard.ts";
-import { ownJailCaps } from "./caps.ts";
+import { ownJailCaps, ownJailUserNs } from "./caps.ts";
 import { ensureNoUnixSockets, noUnixSocketsPath } from "./seccomp.ts";
 
 export type OsPolicy = "auto" | "required" | "off";
@@ -40,6 +40,8 @@ export interface HostFacts {
   timeoutBin: string | undefined;
   /** Capabilities a jailed child keeps (see caps.ts). */
   caps?: string[];
+  /** bwrap needs its own user namespace here (root without CAP_SYS_ADMIN; see caps.ts). */
+  userNs?: boolean;
   /** The no-Unix-socket seccomp filter's file for jails without network (see seccomp.ts). */
   seccomp?: string | undefined;
   /** Resolves a program name as the child's PATH would (absolute path or undefined). */
@@ -101,7 +103,8 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
     const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? "", tmpMask(env)]
       .filter((p) => p.startsWith("/") && isDir(p)).map(real);
     // The probe first: it creates cache/, which must then be among the hidden folders.
-    const probe = osProbe(cfg.home);
+    const userNs = ownJailUserNs();
+    const probe = osProbe(cfg.home, undefined, userNs);
     const priv = [cfg.logs_dir, cfg.tasks_dir, `${cfg.home}/cache`]
       .filter((p) => isDir(p)).map(real);
     const files = [cfg.state_dir, `${cfg.state_dir}-wal`, `${cfg.state_dir}-shm`, cfg.path]
@@ -120,6 +123,7 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
       deny: denyPaths(cfg),
       timeoutBin: which("timeout", env.PATH ?? ""),
       caps: ownJailCaps(),
+      userNs,
       seccomp: noUnixSocketsPath(`${real(cfg.home)}/cache`),
       resolve: (cmd) => {
         if (!resolved.has(cmd)) resolved.set(cmd, which(cmd, env.PATH ?? ""));

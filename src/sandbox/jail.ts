@@ -37,6 +37,8 @@ export interface JailInput {
   mounts?: { src: string; dest: string }[];
   /** Capabilities the child keeps (`--cap-drop ALL`, then these added back; see caps.ts). */
   caps?: string[];
+  /** bwrap makes its own user namespace (root without CAP_SYS_ADMIN; see caps.ts). */
+  userNs?: boolean;
   /** An fd bwrap reads a seccomp program from (`--seccomp`; see seccomp.ts). */
   seccompFd?: number;
   /** Hard deadline inside the jail: coreutils `timeout` (absolute path) and the seconds. */
@@ -95,6 +97,7 @@ export function jailArgs(j: JailInput): string[] {
   for (const r of late) args.push("--ro-bind-try", r, r);
   for (const f of j.files ?? []) args.push("--bind", f, f);
   for (const m of j.mounts ?? []) args.push("--ro-bind", m.src, m.dest);
+  if (j.userNs) args.push("--unshare-user");
   if (j.network === "none") args.push("--unshare-net");
   args.push("--unshare-pid", "--die-with-parent", "--cap-drop", "ALL");
   // With a deadline, `timeout` is the namespace's init: its processes cannot SIGSTOP or
