@@ -3,7 +3,7 @@
  * positive control: the same effect with the grant declared, or the same probe unjailed.
  */
 import assert from "node:assert/strict";
-import { exists, type Home, loopbackServer, MAIN, until, withHome } from "./helpers.ts";
+import { exists, Home, loopbackServer, MAIN, until, withHome } from "./helpers.ts";
 
 export function command(name: string, sh: string, extra = ""): string {
   return `  ${name}:\n    type: command\n    command: ["sh", "-c", ${
@@ -413,4 +413,38 @@ Deno.test({
       await srv.close();
     }
   },
+});
+
+Deno.test("jail attack: a task that writes anywhere still cannot plant a state.db-journal or read the cache key; it writes elsewhere", async () => {
+  const outside = Deno.makeTempDirSync({
+    dir: Deno.env.get("HOME") ?? "/root",
+    prefix: ".docket-wa-",
+  });
+  // The home outside /tmp, as installed (under /tmp the mask makes all of it read-only).
+  const h = new Home(outside);
+  try {
+    {
+      await h.run(["--json", "list"]); // the state DB and the cache key exist
+      const key = `${h.dir}/cache.key`;
+      assert.ok(exists(key));
+      const sh = `od -An -tx1 ${key} | tr -d ' \\n'; echo; echo junk > ${h.stateDb}-journal; ` +
+        `echo anywhere > ${outside}/f; true`;
+      h.config(
+        "tasks:\n" + command("wa", sh, "    destructive: true\n") +
+          command("wa_off", sh, "    destructive: true\n    sandbox: { os: off }\n"),
+      );
+      const hex = [...Deno.readFileSync(key)].map((b) => b.toString(16).padStart(2, "0")).join("");
+      const r = await runJson(h, "wa");
+      assert.equal(r.details.sandbox?.os, "bwrap", JSON.stringify(r));
+      assert.equal(exists(`${h.stateDb}-journal`), false, "no journal planted beside the DB");
+      assert.ok(!r.details.stdout.includes(hex), "the cache key is hidden");
+      assert.equal(Deno.readTextFileSync(`${outside}/f`), "anywhere\n", "positive control");
+      const off = await runJson(h, "wa_off");
+      assert.ok(off.details.stdout.includes(hex), "positive control: unjailed it reads the key");
+      Deno.removeSync(`${h.stateDb}-journal`);
+    }
+  } finally {
+    h.cleanup();
+    Deno.removeSync(outside, { recursive: true });
+  }
 });

@@ -229,6 +229,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
       ...(audit ? { files: [audit] } : {}),
       masks: host.masks,
       caps: host.caps ?? [],
+      ownFolders: host.ownFolders ?? [],
       ...(host.userNs ? { userNs: true } : {}),
       privateDirs: host.privateDirs,
       privateFiles: host.privateFiles,

@@ -38,6 +38,8 @@ export interface HostFacts {
   privateDirs: string[];
   privateFiles: string[];
   timeoutBin: string | undefined;
+  /** docket's home and the state DB's folder: read-only even for a task that writes anywhere. */
+  ownFolders?: string[];
   /** Capabilities a jailed child keeps (see caps.ts). */
   caps?: string[];
   /** bwrap needs its own user namespace here (root without CAP_SYS_ADMIN; see caps.ts). */
@@ -107,7 +109,9 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
     const probe = osProbe(cfg.home, undefined, userNs);
     const priv = [cfg.logs_dir, cfg.tasks_dir, `${cfg.home}/cache`]
       .filter((p) => isDir(p)).map(real);
-    const files = [cfg.state_dir, `${cfg.state_dir}-wal`, `${cfg.state_dir}-shm`, cfg.path]
+    // cache.key seals docket's caches; a -journal would be rolled back into the DB.
+    const db = cfg.state_dir;
+    const files = [db, `${db}-wal`, `${db}-shm`, `${db}-journal`, cfg.path, `${cfg.home}/cache.key`]
       .filter(exists).map(real);
     const resolved = new Map<string, string | undefined>();
     cached = {
@@ -123,6 +127,8 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
       deny: denyPaths(cfg),
       timeoutBin: which("timeout", env.PATH ?? ""),
       caps: ownJailCaps(),
+      ownFolders: [cfg.home, db.slice(0, db.lastIndexOf("/")) || "/"].filter(isDir).map(real)
+        .filter((p) => p !== "/"),
       userNs,
       seccomp: noUnixSocketsPath(`${real(cfg.home)}/cache`),
       resolve: (cmd) => {

@@ -35,6 +35,9 @@ export interface JailInput {
   files?: string[];
   /** Read-only binds of a host folder at another place (the proxy's socket folder). */
   mounts?: { src: string; dest: string }[];
+  /** Bound read-only over a writable root (docket's home, the DB's folder): new files there
+   * (a forged `state.db-journal`, a replaced cache key) could steer docket. */
+  ownFolders?: string[];
   /** Capabilities the child keeps (`--cap-drop ALL`, then these added back; see caps.ts). */
   caps?: string[];
   /** bwrap makes its own user namespace (root without CAP_SYS_ADMIN; see caps.ts). */
@@ -64,6 +67,7 @@ export function jailArgs(j: JailInput): string[] {
   // root needs no capability to write them (measured: a jailed task wrote kernel.core_pattern,
   // which runs a program as root outside every namespace on the next crash, and the host's
   // hostname, the UTS namespace being shared).
+  if (j.writeAll) { for (const f of uniq(j.ownFolders ?? [])) args.push("--ro-bind", f, f); }
   args.push("--ro-bind", "/proc/sys", "/proc/sys");
   args.push("--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger");
   for (const m of topmost([...masks, ...privDirs])) args.push("--tmpfs", m);
