@@ -448,3 +448,38 @@ Deno.test("jail attack: a task that writes anywhere still cannot plant a state.d
     Deno.removeSync(outside, { recursive: true });
   }
 });
+
+Deno.test("jail attack: a symlink a run leaves inside its writes does not steer the next run's binds outside them", async () => {
+  const base = Deno.makeTempDirSync({
+    dir: Deno.env.get("HOME") ?? "/root",
+    prefix: ".docket-ln-",
+  });
+  const data = `${base}/data`;
+  const target = `${base}/target`; // stands for /etc/profile.d
+  Deno.mkdirSync(data);
+  Deno.mkdirSync(target);
+  try {
+    await withHome(async (h) => {
+      const sh =
+        `echo in > ${data}/ok; if [ -L ${data}/sub ]; then echo pwned > ${data}/sub/evil.sh; ` +
+        `else mv ${data}/sub ${data}/old 2>/dev/null; ln -s ${target} ${data}/sub; fi; true`;
+      h.config(
+        "tasks:\n" +
+          command(
+            "nest",
+            sh,
+            `    destructive: true\n    writes: [${data}, ${data}/sub/evil.sh]\n`,
+          ),
+      );
+      for (let i = 0; i < 3; i++) {
+        const r = await runJson(h, "nest");
+        assert.equal(r.details.sandbox?.os, "bwrap", JSON.stringify(r));
+      }
+      assert.deepEqual([...Deno.readDirSync(target)], [], "nothing created or written there");
+      assert.equal(Deno.readTextFileSync(`${data}/ok`), "in\n", "positive control: writes hold");
+      assert.ok(Deno.lstatSync(`${data}/sub`).isSymlink, "the run did plant its symlink");
+    });
+  } finally {
+    Deno.removeSync(base, { recursive: true });
+  }
+});

@@ -85,7 +85,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     DOCKET_SCRATCH_DIR: scratch,
     DOCKET_ATTEMPT: String(run.attempt),
   };
-  const writes = (g.writes ?? []).map(host.real);
+  const writes = outermost(g.writes ?? []).map(host.real);
   const reads = (g.reads ?? []).map(host.real);
   const deadline = deadlineOf(run.section, host);
   let inner: string[];
@@ -136,7 +136,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     jail = {
       network: netNone(g) ? "none" : "host",
       writeAll: write === true,
-      writable: write === true ? [scratch] : (write as string[]).map(host.real),
+      writable: write === true ? [scratch] : outermost(write as string[]).map(host.real),
       readable: [
         host.home,
         host.denoPath,
@@ -287,6 +287,17 @@ function bindableWrites(
     }
   }
   return out;
+}
+
+/**
+ * The declared paths without those inside another one (as declared, before symlinks are
+ * resolved): the outer bind already makes them writable, and a separate bind of an inner path
+ * would follow what the task left there. Measured: with `writes: [D, D/sub/evil.sh]`, a run
+ * renamed `D/sub` and put a symlink to another folder in its place; the next runs created
+ * `evil.sh` there (docket, outside the jail) and bound it writable: a write outside `writes`.
+ */
+function outermost(paths: string[]): string[] {
+  return paths.filter((p, i) => !paths.some((o, j) => j !== i && o !== p && isUnder(p, o)));
 }
 
 function netNone(g: TaskGrants): boolean {
