@@ -42,6 +42,8 @@ export interface AuditReport {
     sys: string[];
   };
   truncated: boolean;
+  /** Programs the task may start (exec) can write the log itself: its entries prove nothing. */
+  forgeable: boolean;
   notes: string[];
 }
 
@@ -242,7 +244,10 @@ export class Auditor {
     if (exec.length) {
       notes.push(
         "Deno's audit does not record run checks (measured): exec grants are kept as declared " +
-          "and programs started through them run outside the sandbox, unaudited",
+          "and programs started through them run outside Deno's sandbox, unaudited",
+        "this log is not evidence: a program started through exec runs with the task's own " +
+          "rights and can rewrite or erase it (measured: `: > $DENO_AUDIT_PERMISSIONS` hid a " +
+          "denied read); forgeable is true",
       );
     }
     return {
@@ -273,6 +278,7 @@ export class Auditor {
         sys: [...used.sys].sort(),
       },
       truncated: this.#truncated,
+      forgeable: exec.length > 0,
       notes,
     };
   }

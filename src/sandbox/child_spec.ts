@@ -59,6 +59,8 @@ export interface TaskChildSpec extends ChildSpec {
   mkdirs: string[];
   /** Files to create empty before the run (bound into the jail). */
   touch: string[];
+  /** The seccomp filter file bwrap reads (no Unix sockets without network), written first. */
+  filter?: string;
 }
 
 /** The run context `describe` and `capabilities` render: placeholders, no real run. */
@@ -83,7 +85,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     DOCKET_SCRATCH_DIR: scratch,
     DOCKET_ATTEMPT: String(run.attempt),
   };
-  const writes = (g.writes ?? []).map(host.real);
+  const writes = outermost(g.writes ?? []).map(host.real);
   const reads = (g.reads ?? []).map(host.real);
   const deadline = deadlineOf(run.section, host);
   let inner: string[];
@@ -134,7 +136,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     jail = {
       network: netNone(g) ? "none" : "host",
       writeAll: write === true,
-      writable: write === true ? [scratch] : (write as string[]).map(host.real),
+      writable: write === true ? [scratch] : outermost(write as string[]).map(host.real),
       readable: [
         host.home,
         host.denoPath,
@@ -159,6 +161,14 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     const forwards = [...new Set(localPorts(g.network as string[]))].filter((p) =>
       p !== PROXY_PORT
     );
+    // The proxy checks the target as declared: a `localhost:PORT` entry is tunnelled as such.
+    const targets: Record<string, string> = {};
+    for (const e of g.network as string[]) {
+      const m = /^localhost:(\d{1,5})$/i.exec(e.trim());
+      if (m && !(g.network as string[]).some((x) => x.trim() === `127.0.0.1:${m[1]}`)) {
+        targets[String(Number(m[1]))] = e.trim().toLowerCase();
+      }
+    }
     const url = `http://127.0.0.1:${PROXY_PORT}`;
     for (const k of ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"]) env[k] = env[k.toLowerCase()] = url;
     mounts.push({ src: run.netDir ?? "<net_dir>", dest: NET_DIR_IN_JAIL });
@@ -174,7 +184,12 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
       `--allow-write=${NET_DIR_IN_JAIL}`,
       "--allow-run",
       FORWARDER.href,
-      JSON.stringify({ socket: `${NET_DIR_IN_JAIL}/proxy.sock`, proxyPort: PROXY_PORT, forwards }),
+      JSON.stringify({
+        socket: `${NET_DIR_IN_JAIL}/proxy.sock`,
+        proxyPort: PROXY_PORT,
+        forwards,
+        targets,
+      }),
       "--",
       ...inner,
     ];
@@ -190,7 +205,14 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     ).map((n) =>
       narrowed ? n.replace(/ \(programs started through exec are not limited by it\)/, "") : n
     );
-    permissions.notes.push(...jailNotes(programs, list, narrowed));
+    permissions.notes.push(
+      ...jailNotes(
+        programs,
+        list,
+        narrowed,
+        netNone(g) && !proxied && !!host.seccomp && !!host.resolve("sh"),
+      ),
+    );
   } else if (os.reason && programs) permissions.notes.push(`OS sandbox not used: ${os.reason}`);
   let cmd = inner[0]!;
   let args = inner.slice(1);
@@ -200,19 +222,30 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
   const audit = run.docketEnv?.DENO_AUDIT_PERMISSIONS;
   if (jailed && audit && !audit.startsWith("<")) touch.push(audit);
   if (jailed) jail.writable = bindableWrites(jail.writable, scratch, programs, host, mkdirs);
+  // No network: no Unix socket either (named ones are reached through the file system).
+  const sh = jailed && jail.network === "none" && !proxied && host.seccomp
+    ? host.resolve("sh")
+    : undefined;
+  const filter = sh ? host.seccomp : undefined;
   if (jailed) {
     const bw = jailArgs({
       ...jail,
       mounts,
       ...(audit ? { files: [audit] } : {}),
       masks: host.masks,
+      caps: host.caps ?? [],
+      ownFolders: host.ownFolders ?? [],
+      ...(host.userNs ? { userNs: true } : {}),
       privateDirs: host.privateDirs,
       privateFiles: host.privateFiles,
       cwd,
       ...(deadline ? { deadline } : {}),
+      ...(filter ? { seccompFd: 3 } : {}),
     });
     cmd = host.probe.bwrap!;
     args = [...bw, ...inner];
+    // bwrap reads the filter from fd 3: a shell opens it and execs bwrap (same pid).
+    if (filter && sh) [cmd, args] = [sh, ["-c", 'exec "$@" 3<"$0"', filter, cmd, ...args]];
   } else if (deadline) {
     // No jail: the same hard deadline from outside the task's code (a busy loop starves the
     // harness's own timers). Not --foreground: timeout leads the task's process group and
@@ -234,6 +267,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     mkdirs,
     touch,
   };
+  if (filter) spec.filter = filter;
   if (run.stdin) spec.stdin = run.stdin;
   return spec;
 }
@@ -264,6 +298,17 @@ function bindableWrites(
     }
   }
   return out;
+}
+
+/**
+ * The declared paths without those inside another one (as declared, before symlinks are
+ * resolved): the outer bind already makes them writable, and a separate bind of an inner path
+ * would follow what the task left there. Measured: with `writes: [D, D/sub/evil.sh]`, a run
+ * renamed `D/sub` and put a symlink to another folder in its place; the next runs created
+ * `evil.sh` there (docket, outside the jail) and bound it writable: a write outside `writes`.
+ */
+function outermost(paths: string[]): string[] {
+  return paths.filter((p, i) => !paths.some((o, j) => j !== i && o !== p && isUnder(p, o)));
 }
 
 function netNone(g: TaskGrants): boolean {

@@ -8,6 +8,8 @@ import { fromFileUrl, normalize } from "../core/path.ts";
 import { which } from "../core/which.ts";
 import { type OsProbe, osProbe } from "./os_probe.ts";
 import { denoCacheDir, denyPaths } from "./home_guard.ts";
+import { ownJailCaps, ownJailUserNs } from "./caps.ts";
+import { ensureNoUnixSockets, noUnixSocketsPath } from "./seccomp.ts";
 
 export type OsPolicy = "auto" | "required" | "off";
 export const OS_POLICIES = ["auto", "required", "off"] as const;
@@ -36,6 +38,14 @@ export interface HostFacts {
   privateDirs: string[];
   privateFiles: string[];
   timeoutBin: string | undefined;
+  /** docket's home and the state DB's folder: read-only even for a task that writes anywhere. */
+  ownFolders?: string[];
+  /** Capabilities a jailed child keeps (see caps.ts). */
+  caps?: string[];
+  /** bwrap needs its own user namespace here (root without CAP_SYS_ADMIN; see caps.ts). */
+  userNs?: boolean;
+  /** The no-Unix-socket seccomp filter's file for jails without network (see seccomp.ts). */
+  seccomp?: string | undefined;
   /** Resolves a program name as the child's PATH would (absolute path or undefined). */
   resolve: (cmd: string) => string | undefined;
   /** Canonical form of an existing path (symlinks resolved), else the path normalised. */
@@ -88,17 +98,23 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
       }
     };
     const denoDir = denoCacheDir(env);
-    const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? ""]
+    // TMPDIR too: every run's scratch dir and the proxies' socket folders live there (a
+    // `network: false` task reached another run's allow-list proxy through it; measured).
+    const masks = ["/tmp", "/var/tmp", "/run", "/var/run", env.XDG_RUNTIME_DIR ?? "", tmpMask(env)]
       .filter((p) => p.startsWith("/") && isDir(p)).map(real);
+    // The probe first: it creates cache/, which must then be among the hidden folders.
+    const userNs = ownJailUserNs();
+    const probe = osProbe(cfg.home, undefined, userNs);
     // The same list Deno's --deny-read holds (home_guard.ts), so the two layers never differ:
     // its folders become tmpfs, its files /dev/null; tasks_dir is hidden whole in the jail.
     const deny = denyPaths(cfg);
+    const db = cfg.state_dir;
     const priv = [...deny.read, cfg.tasks_dir].filter((p) => isDir(p)).map(real);
     const files = deny.read.filter((p) => exists(p) && !isDir(p)).map(real);
     const resolved = new Map<string, string | undefined>();
     cached = {
       key,
-      probe: osProbe(cfg.home),
+      probe,
       denoPath: real(Deno.execPath()),
       denoDir: real(denoDir),
       docketRoot: real(ROOT),
@@ -108,6 +124,11 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
       privateFiles: files,
       deny,
       timeoutBin: which("timeout", env.PATH ?? ""),
+      caps: ownJailCaps(),
+      ownFolders: [cfg.home, db.slice(0, db.lastIndexOf("/")) || "/"].filter(isDir).map(real)
+        .filter((p) => p !== "/"),
+      userNs,
+      seccomp: noUnixSocketsPath(`${real(cfg.home)}/cache`),
       resolve: (cmd) => {
         if (!resolved.has(cmd)) resolved.set(cmd, which(cmd, env.PATH ?? ""));
         return resolved.get(cmd);
@@ -120,12 +141,22 @@ export function hostFacts(cfg: DocketConfig, task: string): HostFacts {
   return { ...facts, policy: osPolicyFor(cfg, task), envSource: env };
 }
 
+/** System folders a TMPDIR may not hide from every child (the jail needs them). */
+const SYSTEM = /^\/(usr|etc|bin|sbin|lib[^/]*|opt|nix|proc|sys|dev)?(\/|$)/;
+
+/** The temp dir docket creates scratch and proxy folders in (Deno: TMPDIR, else /tmp). */
+function tmpMask(env: Record<string, string>): string {
+  const t = normalize(env.TMPDIR || "/tmp");
+  return t.startsWith("/") && !SYSTEM.test(t) ? t : "";
+}
+
 /**
  * A bind mount needs its source: a declared `writes` path that does not exist yet is created
  * before a jailed run, as the task itself could have done: an empty file when its name has an
  * extension (`out.json`), else a folder (with its parents).
  */
-export function prepareDirs(spec: { mkdirs: string[]; touch: string[] }): void {
+export function prepareDirs(spec: { mkdirs: string[]; touch: string[]; filter?: string }): void {
+  if (spec.filter) ensureNoUnixSockets(spec.filter);
   for (const f of spec.touch) Deno.writeFileSync(f, new Uint8Array(), { mode: 0o600 });
   for (const d of spec.mkdirs) {
     try {

@@ -35,6 +35,15 @@ export interface JailInput {
   files?: string[];
   /** Read-only binds of a host folder at another place (the proxy's socket folder). */
   mounts?: { src: string; dest: string }[];
+  /** Bound read-only over a writable root (docket's home, the DB's folder): new files there
+   * (a forged `state.db-journal`, a replaced cache key) could steer docket. */
+  ownFolders?: string[];
+  /** Capabilities the child keeps (`--cap-drop ALL`, then these added back; see caps.ts). */
+  caps?: string[];
+  /** bwrap makes its own user namespace (root without CAP_SYS_ADMIN; see caps.ts). */
+  userNs?: boolean;
+  /** An fd bwrap reads a seccomp program from (`--seccomp`; see seccomp.ts). */
+  seccompFd?: number;
   /** Hard deadline inside the jail: coreutils `timeout` (absolute path) and the seconds. */
   deadline?: { timeout: string; seconds: number };
 }
@@ -54,6 +63,13 @@ export function jailArgs(j: JailInput): string[] {
   const privFiles = uniq(j.privateFiles);
   const priv = [...privDirs, ...privFiles];
   const args = [j.writeAll ? "--bind" : "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
+  // The kernel's knobs stay read-only: bwrap covers /proc/irq and /proc/bus but not these, and
+  // root needs no capability to write them (measured: a jailed task wrote kernel.core_pattern,
+  // which runs a program as root outside every namespace on the next crash, and the host's
+  // hostname, the UTS namespace being shared).
+  if (j.writeAll) { for (const f of uniq(j.ownFolders ?? [])) args.push("--ro-bind", f, f); }
+  args.push("--ro-bind", "/proc/sys", "/proc/sys");
+  args.push("--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger");
   for (const m of topmost([...masks, ...privDirs])) args.push("--tmpfs", m);
   for (const f of privFiles) {
     if (!masks.some((m) => isUnder(f, m))) args.push("--ro-bind", "/dev/null", f);
@@ -85,8 +101,16 @@ export function jailArgs(j: JailInput): string[] {
   for (const r of late) args.push("--ro-bind-try", r, r);
   for (const f of j.files ?? []) args.push("--bind", f, f);
   for (const m of j.mounts ?? []) args.push("--ro-bind", m.src, m.dest);
+  if (j.userNs) args.push("--unshare-user");
   if (j.network === "none") args.push("--unshare-net");
-  args.push("--unshare-pid", "--die-with-parent");
+  args.push("--unshare-pid", "--die-with-parent", "--cap-drop", "ALL");
+  // With a deadline, `timeout` is the namespace's init: its processes cannot SIGSTOP or
+  // SIGKILL it (measured: a task stopped a `timeout` below bwrap's init with `kill -STOP
+  // $PPID` and, its runner frozen, ran past its limit). ptrace is refused by the seccomp
+  // filter where there is one (no network); with network it remains (see the README).
+  if (j.deadline) args.push("--as-pid-1");
+  for (const c of j.caps ?? []) args.push("--cap-add", c);
+  if (j.seccompFd !== undefined) args.push("--seccomp", String(j.seccompFd));
   args.push("--chdir", j.cwd, "--");
   if (j.deadline) {
     args.push(

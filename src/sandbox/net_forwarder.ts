@@ -13,6 +13,8 @@ interface Config {
   socket: string;
   proxyPort: number;
   forwards: number[];
+  /** The CONNECT target of a forwarded port when not `127.0.0.1:PORT` (`localhost:PORT`). */
+  targets?: Record<string, string>;
 }
 
 async function pipe(from: Deno.Conn, to: Deno.Conn): Promise<void> {
@@ -30,7 +32,7 @@ async function bridge(conn: Deno.Conn, socket: string, connectTo?: number): Prom
   try {
     up = await Deno.connect({ transport: "unix", path: socket });
     if (connectTo !== undefined) {
-      const t = `127.0.0.1:${connectTo}`;
+      const t = cfg.targets?.[String(connectTo)] ?? `127.0.0.1:${connectTo}`;
       await up.write(new TextEncoder().encode(`CONNECT ${t} HTTP/1.1\r\nHost: ${t}\r\n\r\n`));
       const buf = new Uint8Array(4096);
       let head = "";

@@ -74,7 +74,12 @@ export function osLayer(host: HostFacts): OsLayer {
   return { layer: "bwrap", policy };
 }
 
-export function jailNotes(programs: boolean, list: boolean, dryRun = false): string[] {
+export function jailNotes(
+  programs: boolean,
+  list: boolean,
+  dryRun = false,
+  noSockets = false,
+): string[] {
   const writable = dryRun
     ? "only scratch writable (a dry run: not the declared writes, for programs too)"
     : "scratch and declared writes writable";
@@ -91,7 +96,14 @@ export function jailNotes(programs: boolean, list: boolean, dryRun = false): str
   if (list && programs) {
     n.push(
       "network allow-list for programs: no interfaces; docket's proxy (HTTP_PROXY, CONNECT) " +
-        "passes only the listed host[:port], and 127.0.0.1/localhost ports are forwarded",
+        "passes only the listed host[:port], and 127.0.0.1/localhost ports are forwarded; " +
+        "named Unix sockets outside the hidden folders stay reachable (the forwarder uses one)",
+    );
+  }
+  if (noSockets) {
+    n.push(
+      "no network: no Unix socket can be created either (seccomp: socket(AF_UNIX) fails, " +
+        "socketpair works), so no named socket anywhere is reachable",
     );
   }
   return n;

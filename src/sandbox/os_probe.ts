@@ -17,7 +17,7 @@ export interface OsProbe {
   hint?: string;
 }
 
-const PROBE_VERSION = 1;
+const PROBE_VERSION = 2;
 const SWITCHES = [
   "/proc/sys/user/max_user_namespaces",
   "/proc/sys/kernel/unprivileged_userns_clone",
@@ -76,9 +76,10 @@ function keyOf(path: string | undefined): { key: string } | { verdict: OsProbe }
 }
 
 /** The OS sandbox verdict for this host (cached; see the module doc). */
-export function osProbe(home: string, path?: string): OsProbe {
-  const k = keyOf(path);
-  if ("verdict" in k) return k.verdict;
+export function osProbe(home: string, path?: string, userNs = false): OsProbe {
+  const k0 = keyOf(path);
+  if ("verdict" in k0) return k0.verdict;
+  const k = { key: `${k0.key}|${userNs ? "userns" : "-"}` };
   const hit = memo.get(k.key);
   if (hit) return hit;
   const bwrap = k.key.split("|")[1]!;
@@ -95,7 +96,7 @@ export function osProbe(home: string, path?: string): OsProbe {
   } catch {
     // no cache: probe
   }
-  const v = probe(bwrap);
+  const v = probe(bwrap, userNs);
   memo.set(k.key, v);
   try {
     Deno.mkdirSync(join(home, "cache"), { recursive: true, mode: 0o700 });
@@ -109,7 +110,7 @@ export function osProbe(home: string, path?: string): OsProbe {
 }
 
 /** Starts the smallest jail docket uses and reads why it failed. */
-function probe(bwrap: string): OsProbe {
+function probe(bwrap: string, userNs: boolean): OsProbe {
   try {
     const out = new Deno.Command(bwrap, {
       args: [
@@ -125,6 +126,9 @@ function probe(bwrap: string): OsProbe {
         "--unshare-net",
         "--unshare-pid",
         "--die-with-parent",
+        "--cap-drop",
+        "ALL",
+        ...(userNs ? ["--unshare-user"] : []),
         "--",
         "true",
       ],

@@ -11,6 +11,7 @@ import {
   runProcesses,
   signalGroup,
 } from "../core/proc.ts";
+import { sealInheritedFds } from "../core/fds.ts";
 import { FrameDemuxer, type ResultFrame } from "./protocol.ts";
 
 /**
@@ -76,6 +77,8 @@ export interface ChildOutcome {
 
 export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOutcome> {
   let child: Deno.ChildProcess;
+  // No fd docket inherited may pass into the child (or through bwrap into a jail).
+  sealInheritedFds();
   try {
     child = new Deno.Command(spec.cmd, {
       args: spec.args,
