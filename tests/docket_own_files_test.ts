@@ -42,7 +42,7 @@ Deno.test("a program a task starts cannot read docket's cache key; it reads a us
     assert.equal((await h.run(["--json", "list"])).code, 0);
     assert.equal(Deno.readFileSync(`${h.dir}/cache.key`).length, KEY_BYTES);
     const caps = await h.run(["--json", "describe", "catkey"]);
-    const jailed = caps.json.task.child_argv?.[0]?.endsWith("bwrap");
+    const jailed = caps.json.task.sandbox?.layer === "bwrap";
     // CI has bubblewrap (.ci/run); without it exec programs are unconfined by design (advisory).
     assert.ok(
       jailed,
