@@ -14,7 +14,7 @@ import {
 } from "../core/proc.ts";
 import { exitCodeForStatus, isTerminal } from "../core/statuses.ts";
 import { DocketError } from "../core/errors.ts";
-import { openStore, runJson } from "./common.ts";
+import { openReconciled, runJson } from "./common.ts";
 import { requireRunId } from "./status.ts";
 import { getRunOrThrow, waitForRun } from "../runs/watch.ts";
 import { parseSeconds } from "./wait.ts";
@@ -27,7 +27,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const runId = requireRunId(input.args[0]!);
   const grace = parseSeconds(input.opts.grace, "--grace");
   const cfg = await input.config();
-  const store = openStore(cfg);
+  const store = openReconciled(cfg);
   try {
     let r = getRunOrThrow(store, runId);
     if (isTerminal(r.status)) {

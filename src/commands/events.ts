@@ -6,7 +6,7 @@ import { openReader } from "./common.ts";
 import { requireRunId } from "./status.ts";
 import { getRunOrThrow } from "../runs/watch.ts";
 import { followRun } from "../runs/follow.ts";
-import type { SqliteStore } from "../store/sqlite_store.ts";
+import type { Store } from "../core/store.ts";
 import { table } from "../render/ui.ts";
 import { esc } from "../render/escape.ts";
 
@@ -74,7 +74,7 @@ function headerLine(): string {
 }
 
 function follow(
-  store: SqliteStore,
+  store: Store,
   runId: string,
   from: number,
   input: CommandInput,

@@ -1,5 +1,9 @@
-/** Storage interfaces. Commands use these; `src/store/sqlite_*.ts` implements them. */
+/**
+ * Storage interfaces. Every module above `src/store/` types against these; `src/store/` holds
+ * the implementations (SQLite, in-memory, PostgreSQL) and `openStore` (src/store/open.ts).
+ */
 import type { ErrorJson } from "./errors.ts";
+import type { RetentionStore } from "./retention.ts";
 import type { RunStatus } from "./statuses.ts";
 import type { TaskGrants } from "../task_api.ts";
 
@@ -100,7 +104,13 @@ export interface RunStore {
     fields: Partial<
       Pick<
         RunRow,
-        "runner_pid" | "runner_start" | "task_pid" | "task_start" | "attempts" | "status"
+        | "runner_pid"
+        | "runner_start"
+        | "runner_ns"
+        | "task_pid"
+        | "task_start"
+        | "attempts"
+        | "status"
       >
     >,
   ): void;
@@ -132,4 +142,24 @@ export interface LockStore {
   transfer(taskName: string, runId: string, pid: number, pidStart: string): void;
   release(taskName: string, runId: string): void;
   list(): LockHolder[];
+}
+
+/** What `docket doctor` reports of a store: where it is, its schema, whether it is sound. */
+export interface StoreHealth {
+  backend: "sqlite" | "postgres" | "memory";
+  /** A file path, or a URL with its password masked. */
+  location: string;
+  schema_version: number;
+  schema_latest: number;
+  /** "ok", or what is wrong (an integrity check's first message). */
+  integrity: string;
+}
+
+/** A whole state backend: what commands, the runner and reconciliation use. */
+export interface Store extends RunStore, EventStore, LockStore {
+  /** Marks an active run as asked to cancel (before its runner is signalled). */
+  requestCancel(runId: string, at: string): void;
+  retention(): RetentionStore;
+  health(): StoreHealth;
+  close(): void;
 }

@@ -13,7 +13,7 @@ import type { Admission, RunFinish, RunRow } from "../core/store.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { taskOwnConfig } from "../config/types.ts";
 import type { TaskInfo } from "../registry/registry.ts";
-import type { SqliteStore } from "../store/sqlite_store.ts";
+import type { Store } from "../core/store.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import { assertNoDocketPaths } from "../sandbox/home_guard.ts";
 import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
@@ -39,7 +39,7 @@ import { docketHome } from "../core/paths.ts";
 export interface PrepareOptions {
   cfg: DocketConfig;
   task: TaskInfo;
-  store: SqliteStore;
+  store: Store;
   runId: string;
   dryRun: boolean;
   force: boolean;
