@@ -56,6 +56,13 @@ export interface RunRow {
   hooks: HookRecord[];
   /** Null for runs recorded before admissions were (schema v2). */
   admission: Admission | null;
+  /** The host that ran it (`host_id`); only a shared (PostgreSQL) store records it. */
+  host_id?: string;
+  /**
+   * Set by a shared store on another host's run: whether its runner's heartbeat is fresh
+   * (its pids mean nothing here).
+   */
+  host_alive?: boolean;
 }
 
 export interface RunFinish {
@@ -89,10 +96,14 @@ export interface LockHolder {
   pid: number;
   pid_start: string;
   acquired_at: string;
+  /** The holder's host (a shared store only). */
+  host_id?: string;
 }
 
 export interface RunQuery {
   task?: string;
+  /** Only runs of this host (a shared store; others have one host). */
+  host?: string;
   limit: number;
   includeDryRuns?: boolean;
 }
