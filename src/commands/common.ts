@@ -120,6 +120,8 @@ export function runJson(r: RunRow) {
     finished_at: r.finished_at,
     duration_ms: r.duration_ms,
     pid: r.runner_pid,
+    // a shared (PostgreSQL) history only: SQLite's runs all ran here
+    ...(r.host_id === undefined ? {} : { host: r.host_id }),
     log_path: r.log_path,
     overrides: maskConfig(r.overrides),
     hooks: r.hooks,
@@ -136,5 +138,6 @@ export function lastRunJson(r: RunRow | undefined) {
     started_at: r.started_at,
     finished_at: r.finished_at,
     duration_ms: r.duration_ms,
+    ...(r.host_id === undefined ? {} : { host: r.host_id }),
   };
 }

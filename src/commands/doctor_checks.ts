@@ -80,7 +80,8 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
     }
   }
   try {
-    const { openStore } = await import("../store/open.ts");
+    const { loadBackend, openStore } = await import("../store/open.ts");
+    await loadBackend(cfg);
     const store = openStore(cfg);
     try {
       const h = store.health();

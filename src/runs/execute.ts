@@ -113,13 +113,16 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     if (!got.ok) {
       throw new DocketError(
         "lock_held",
-        `Cannot run task "${task.name}": run ${got.holder.run_id} (pid ${got.holder.pid}) is still running`,
+        `Cannot run task "${task.name}": run ${got.holder.run_id} (pid ${got.holder.pid}${
+          got.holder.host_id ? ` on host ${got.holder.host_id}` : ""
+        }) is still running`,
         {
           hint: `Wait for it (docket wait ${got.holder.run_id}), cancel it, or pass --force`,
           details: {
             task: task.name,
             holder_run_id: got.holder.run_id,
             holder_pid: got.holder.pid,
+            ...(got.holder.host_id ? { holder_host: got.holder.host_id } : {}),
           },
         },
       );
