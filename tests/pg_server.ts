@@ -11,6 +11,9 @@ export interface PgServer {
   dir: string;
   /** Stops the server at once (`-m immediate`) and removes its files. */
   stop(): Promise<void>;
+  /** Stops the server at once (`-m immediate`), keeping its files: `resume` starts it again. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   /** Creates another empty database, returns its URL. */
   createDb(name: string): Promise<string>;
 }
@@ -60,19 +63,21 @@ export async function startPg(): Promise<PgServer> {
     "--no-sync",
   ]);
   let port = 0;
+  const start = () =>
+    sh(`${BIN}/pg_ctl`, [
+      "-D",
+      data,
+      "-l",
+      `${dir}/log`,
+      "-w",
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      "start",
+    ]);
   for (let i = 0;; i++) {
     port = freePort();
     try {
-      await sh(`${BIN}/pg_ctl`, [
-        "-D",
-        data,
-        "-l",
-        `${dir}/log`,
-        "-w",
-        "-o",
-        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
-        "start",
-      ]);
+      await start();
       break;
     } catch (e) {
       if (i >= 2) throw e;
@@ -97,5 +102,13 @@ export async function startPg(): Promise<PgServer> {
   // A failed or filtered test file still stops its server when the process ends.
   globalThis.addEventListener("unload", stopSync);
   const url = await createDb("docket");
-  return { url, port, dir, createDb, stop: () => Promise.resolve(stopSync()) };
+  return {
+    url,
+    port,
+    dir,
+    createDb,
+    stop: () => Promise.resolve(stopSync()),
+    pause: () => sh(`${BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "-w", "stop"]),
+    resume: start,
+  };
 }

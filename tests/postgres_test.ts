@@ -165,6 +165,63 @@ test("a host killed -9 loses its lock when the lease expires; its run becomes lo
   }
 });
 
+test("the server stops mid-run: the outcome waits in the local spool, delivered once it is back", async () => {
+  const [h] = await hosts(
+    1,
+    `  mid:\n    type: command\n    command: ["sh", "-c", "sleep 2; echo ok"]\n`,
+    {
+      DOCKET_RECORD_RETRY_MS: "300",
+    },
+  );
+  try {
+    const r = await h!.run(["--json", "run", "mid", "--async"]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    let runner = 0;
+    await until(
+      async () => {
+        const s = await h!.run(["--json", "status", "--run-id", r.json.run_id]);
+        runner = s.json.run.pid ?? 0;
+        return runner > 0;
+      },
+      15000,
+      "the runner to start",
+    );
+    await pg!.pause();
+    try {
+      const down = await h!.run(["--json", "status"]);
+      assert.equal(down.json.error.kind, "state_error", down.stdout);
+      const spool = r.json.log_path.replace(/\.log$/, ".outcome.json");
+      await until(
+        () => {
+          try {
+            return Deno.statSync(spool).isFile && !alive(runner);
+          } catch {
+            return false;
+          }
+        },
+        20000,
+        "the runner to spool its outcome and exit",
+      );
+    } finally {
+      await pg!.resume();
+    }
+    const s = await h!.run(["--json", "status", "--run-id", r.json.run_id]);
+    assert.equal(s.json.run.status, "succeeded", s.stdout);
+    assert.equal(s.json.run.exit_code, 0);
+  } finally {
+    h!.cleanup();
+  }
+});
+
+function alive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 test("unreachable server: a clear state_error, exit 1, nothing recorded; doctor says so", async () => {
   const h = new Home();
   try {
