@@ -23,11 +23,15 @@ const num = (v: unknown) => v === null || v === undefined ? null : Number(v);
 
 export class SchemaNewer extends Error {}
 
+/** The schema version, 0 for an empty database (one round trip: this runs on every open). */
 async function version(sql: Sql): Promise<number> {
-  const t = await sql.unsafe(`SELECT to_regclass('docket_schema') AS t`);
-  if (!t[0].t) return 0;
-  const r = await sql.unsafe(`SELECT version FROM docket_schema WHERE id = 1`);
-  return r.length ? Number(r[0].version) : 0;
+  try {
+    const r = await sql.unsafe(`SELECT version FROM docket_schema WHERE id = 1`);
+    return r.length ? Number(r[0].version) : 0;
+  } catch (e: any) {
+    if (e?.code === "42P01") return 0; // undefined_table: a database docket never used
+    throw e;
+  }
 }
 
 /** Migrates in order (one transaction, under an advisory lock); refuses a newer schema. */

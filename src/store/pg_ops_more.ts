@@ -161,10 +161,11 @@ export async function deleteRuns(c: Ctx, keep: number | null, cutoff: string | n
     const found = await candidates(tx, keep, cutoff);
     const ids = found.map((f: any) => f.run_id);
     if (ids.length) {
-      await tx.unsafe(`DELETE FROM events WHERE run_id = ANY($1::text[])`, [ids]);
+      const list = `(SELECT jsonb_array_elements_text($1::text::jsonb))`;
+      await tx.unsafe(`DELETE FROM events WHERE run_id IN ${list}`, [JSON.stringify(ids)]);
       await tx.unsafe(
-        `DELETE FROM runs WHERE run_id = ANY($1::text[]) AND status NOT IN ('running','queued')`,
-        [ids],
+        `DELETE FROM runs WHERE run_id IN ${list} AND status NOT IN ('running','queued')`,
+        [JSON.stringify(ids)],
       );
     }
     return found;

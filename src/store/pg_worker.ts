@@ -6,7 +6,6 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { parentPort, workerData } from "node:worker_threads";
-import postgres from "postgres";
 import * as ops from "./pg_ops.ts";
 import * as more from "./pg_ops_more.ts";
 
@@ -19,42 +18,50 @@ const d = workerData as {
   connectTimeoutS: number;
   ctl: SharedArrayBuffer;
 };
-const sql = postgres(d.url, {
-  max: 2,
-  connect_timeout: d.connectTimeoutS,
-  idle_timeout: 0,
-  onnotice: () => {},
-  // docket's own names only; no PG* fallbacks beyond what the URL says
-  connection: { application_name: `docket@${d.hostId}` },
-});
-const ctx: ops.Ctx = { sql, hostId: d.hostId, pid: d.pid, staleMs: d.staleMs };
+// Loaded here, not statically: a driver that cannot load is an answer, not a silent worker.
+const ready: Promise<ops.Ctx> = import("postgres").then(({ default: postgres }) => ({
+  sql: postgres(d.url, {
+    max: 2,
+    connect_timeout: d.connectTimeoutS,
+    idle_timeout: 0,
+    // one round trip less per process: no array types are used (ids travel as JSON)
+    fetch_types: false,
+    onnotice: () => {},
+    connection: { application_name: `docket@${d.hostId}` },
+  }),
+  hostId: d.hostId,
+  pid: d.pid,
+  staleMs: d.staleMs,
+}));
+ready.catch(() => {}); // reported by the first call
 const ctl = new Int32Array(d.ctl);
 let buf: SharedArrayBuffer | undefined;
 let pending: Uint8Array | undefined;
 
-const table: Record<string, (...a: any[]) => Promise<unknown>> = {
-  open: () => ops.open(ctx),
-  insertRun: (r) => ops.insertRun(ctx, r),
-  setRunner: (id, f) => ops.setRunner(ctx, id, f),
-  finishRun: (id, f, only) => ops.finishRun(ctx, id, f, only),
-  requestCancel: (id, at) => ops.requestCancel(ctx, id, at),
-  setHooks: (id, h) => ops.setHooks(ctx, id, h),
-  getRun: (id) => ops.getRun(ctx, id),
-  listRuns: (q) => ops.listRuns(ctx, q),
-  latestPerTask: () => ops.latestPerTask(ctx),
-  activeRuns: () => ops.activeRuns(ctx),
-  appendEvents: (id, t, f, e) => more.appendEvents(ctx, id, t, f, e),
-  listEvents: (id, f, l) => more.listEvents(ctx, id, f, l),
-  countEvents: (id) => more.countEvents(ctx, id),
-  lockGet: (t) => more.lockGet(ctx, t),
-  lockTake: (h, e) => more.lockTake(ctx, h, e),
-  transfer: (t, id, p, s) => more.transfer(ctx, t, id, p, s),
-  release: (t, id) => more.release(ctx, t, id),
-  listLocks: () => more.listLocks(ctx),
-  pruneCandidates: (k, c) => more.pruneCandidates(ctx, k, c),
-  deleteRuns: (k, c) => more.deleteRuns(ctx, k, c),
-  health: () => more.health(ctx),
-  beat: () => ops.beat(ctx),
+type Op = (ctx: ops.Ctx, ...a: any[]) => Promise<unknown>;
+const table: Record<string, Op> = {
+  open: (ctx) => ops.open(ctx),
+  insertRun: (ctx, r) => ops.insertRun(ctx, r),
+  setRunner: (ctx, id, f) => ops.setRunner(ctx, id, f),
+  finishRun: (ctx, id, f, only) => ops.finishRun(ctx, id, f, only),
+  requestCancel: (ctx, id, at) => ops.requestCancel(ctx, id, at),
+  setHooks: (ctx, id, h) => ops.setHooks(ctx, id, h),
+  getRun: (ctx, id) => ops.getRun(ctx, id),
+  listRuns: (ctx, q) => ops.listRuns(ctx, q),
+  latestPerTask: (ctx) => ops.latestPerTask(ctx),
+  activeRuns: (ctx) => ops.activeRuns(ctx),
+  appendEvents: (ctx, id, t, f, e) => more.appendEvents(ctx, id, t, f, e),
+  listEvents: (ctx, id, f, l) => more.listEvents(ctx, id, f, l),
+  countEvents: (ctx, id) => more.countEvents(ctx, id),
+  lockGet: (ctx, t) => more.lockGet(ctx, t),
+  lockTake: (ctx, h, e) => more.lockTake(ctx, h, e),
+  transfer: (ctx, t, id, p, s) => more.transfer(ctx, t, id, p, s),
+  release: (ctx, t, id) => more.release(ctx, t, id),
+  listLocks: (ctx) => more.listLocks(ctx),
+  pruneCandidates: (ctx, k, c) => more.pruneCandidates(ctx, k, c),
+  deleteRuns: (ctx, k, c) => more.deleteRuns(ctx, k, c),
+  health: (ctx) => more.health(ctx),
+  beat: (ctx) => ops.beat(ctx),
 };
 
 function answer(state: number, body: Uint8Array) {
@@ -82,7 +89,13 @@ parentPort!.on("message", async (m: any) => {
   try {
     const fn = table[m.op];
     if (!fn) throw new Error(`unknown op ${m.op}`);
-    out = { ok: true, value: (await fn(...m.args)) ?? null };
+    let ctx: ops.Ctx;
+    try {
+      ctx = await ready;
+    } catch (e: any) {
+      throw new Error(`cannot load the PostgreSQL driver (npm:postgres): ${e?.message ?? e}`);
+    }
+    out = { ok: true, value: (await fn(ctx, ...m.args)) ?? null };
   } catch (e: any) {
     out = {
       ok: false,
@@ -95,7 +108,7 @@ parentPort!.on("message", async (m: any) => {
 });
 
 const timer = setInterval(() => {
-  ops.beat(ctx).catch(() => {
+  ready.then((ctx) => ops.beat(ctx)).catch(() => {
     // an unreachable server: the lease runs out, as it must for a host that cannot renew it
   });
 }, d.beatMs);
