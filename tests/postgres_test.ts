@@ -109,6 +109,9 @@ test("events streamed by one host are followed from the other: ordered, none los
     const st = await b!.run(["--json", "status", "--run-id", r.json.run_id]);
     assert.equal(st.json.run.status, "succeeded");
     assert.equal(st.json.run.host, "host0");
+    const page = await b!.run(["--json", "events", r.json.run_id, "--limit", "5"]);
+    assert.equal(page.json.host, "host0");
+    assert.equal(page.json.total, N);
   } finally {
     a!.cleanup();
     b!.cleanup();
@@ -119,6 +122,7 @@ test("a host killed -9 loses its lock when the lease expires; its run becomes lo
   const [a, b] = await hosts(2, `  long:\n    type: command\n    command: ["sleep", "30"]\n`, {
     DOCKET_HEARTBEAT_MS: "200",
   });
+  let taskPid = 0;
   try {
     const r = await a!.run(["--json", "run", "long", "--async"]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -136,6 +140,22 @@ test("a host killed -9 loses its lock when the lease expires; its run becomes lo
     const held = await b!.run(["--json", "run", "long"]);
     assert.equal(held.json.error?.kind, "lock_held", held.stdout);
     assert.equal(held.json.error.details.holder_host, "host0");
+    // another host's runner is never signalled from here
+    const c = await b!.run(["--json", "cancel", r.json.run_id]);
+    assert.equal(c.json.error?.kind, "not_supported", c.stdout);
+    assert.match(c.json.error.message, /on host host0/);
+    await until(
+      async () => {
+        const q = await psql(
+          a!.env.DOCKET_PG_URL!,
+          `SELECT task_pid FROM runs WHERE run_id = '${r.json.run_id}'`,
+        );
+        taskPid = Number(new TextDecoder().decode(q.stdout).trim()) || 0;
+        return taskPid > 0;
+      },
+      15000,
+      "the task to start",
+    );
     Deno.kill(runner, "SIGKILL");
     await until(
       async () => {
@@ -158,8 +178,15 @@ test("a host killed -9 loses its lock when the lease expires; its run becomes lo
     assert.equal(receipt.ok, true, JSON.stringify(receipt));
     await b!.run(["--json", "cancel", receipt.run_id]);
   } finally {
-    // the killed runner's `sleep 30` is another host's process for host1: end it here
-    await new Deno.Command("pkill", { args: ["-f", `^sleep 30$`] }).output().catch(() => {});
+    // the killed runner's task (`sleep 30`, its own process group) is host1's to leave alone:
+    // this test started it, so it ends it, by its id
+    if (taskPid > 0) {
+      try {
+        Deno.kill(-taskPid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
     a!.cleanup();
     b!.cleanup();
   }
@@ -262,6 +289,21 @@ test("config: a literal URL is refused, url_env must name a variable; doctor sho
     assert.match(check.message, /schema v1\/1/);
     assert.doesNotMatch(check.message, /secret/);
     const url = h!.env.DOCKET_PG_URL!;
+    // a role that may only read: doctor names the tables it cannot write
+    const role = await psql(
+      url,
+      "CREATE ROLE reader LOGIN; GRANT SELECT ON docket_schema, runs, task_state, locks TO reader",
+    );
+    assert.ok(role.success, new TextDecoder().decode(role.stderr));
+    const ro = await h!.run(["--json", "doctor"], {
+      env: { DOCKET_PG_URL: url.replace("postgres@", "reader@") },
+    });
+    const roCheck = ro.json.checks.find((c: { name: string }) => c.name === "state db");
+    assert.equal(roCheck.status, "fail", JSON.stringify(roCheck));
+    assert.match(
+      roCheck.message,
+      /lacks INSERT, UPDATE, DELETE on runs; SELECT, INSERT, UPDATE, DELETE on events; INSERT, UPDATE, DELETE on locks/,
+    );
     const up = await psql(url, "UPDATE docket_schema SET version = 99");
     assert.ok(up.success, new TextDecoder().decode(up.stderr));
     const st = await h!.run(["--json", "status"]);

@@ -90,7 +90,9 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
           name: "state db",
           status: "fail",
           message: `${h.location}: integrity check failed: ${h.integrity}`,
-          hint: "Move the file aside; docket starts a new one",
+          hint: h.backend === "postgres"
+            ? "Grant this database role SELECT, INSERT, UPDATE and DELETE on docket's tables"
+            : "Move the file aside; docket starts a new one",
         });
       } else {
         checks.push({

@@ -42,6 +42,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
         run_id: runId,
         task: r.task_name,
         status: r.status,
+        ...(r.host_id === undefined ? {} : { host: r.host_id }),
         total,
         from,
         next_from: from + events.length,

@@ -175,19 +175,20 @@ export async function deleteRuns(c: Ctx, keep: number | null, cutoff: string | n
 /** Schema version, and whether this role may read and write every table. */
 export async function health(c: Ctx) {
   const v = await c.sql.unsafe(`SELECT version FROM docket_schema WHERE id = 1`);
-  const missing: string[] = [];
-  for (const t of ["runs", "events", "locks", "task_state"]) {
-    const r = await c.sql.unsafe(
-      `SELECT has_table_privilege($1, 'SELECT,INSERT,UPDATE,DELETE') AS ok`,
-      [t],
-    );
-    if (r[0].ok !== true) missing.push(t);
-  }
+  // has_table_privilege with a list is true if ANY is held: each one is asked on its own
+  const rows = await c.sql.unsafe(
+    `SELECT t, p FROM unnest(ARRAY['runs','events','locks','task_state']) WITH ORDINALITY AS a(t, i),
+       unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE']) WITH ORDINALITY AS b(p, j)
+     WHERE NOT has_table_privilege(t, p) ORDER BY i, j`,
+  );
+  const missing = new Map<string, string[]>();
+  for (const r of rows) missing.set(r.t, [...(missing.get(r.t) ?? []), r.p]);
   return {
     schema_version: v.length ? Number(v[0].version) : 0,
     schema_latest: PG_SCHEMA_VERSION,
-    integrity: missing.length
-      ? `this role lacks SELECT/INSERT/UPDATE/DELETE on ${missing.join(", ")}`
+    integrity: missing.size
+      ? "this role lacks " +
+        [...missing].map(([t, p]) => `${p.join(", ")} on ${t}`).join("; ")
       : "ok",
   };
 }
