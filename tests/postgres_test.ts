@@ -226,7 +226,7 @@ test("the server stops mid-run: the outcome waits in the local spool, delivered 
             return false;
           }
         },
-        20000,
+        60000,
         "the runner to spool its outcome and exit",
       );
     } finally {
