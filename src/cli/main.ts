@@ -231,7 +231,7 @@ async function dispatch(def: CommandDef, args: string[], ui: Ui): Promise<number
       args: positionals,
       opts: values,
       ui,
-      config: () => loadConfig(),
+      config: () => loadConfig().then(withBackend),
       signal: controller.signal,
     });
     let code = res.exitCode;
@@ -273,3 +273,15 @@ function reportError(e: DocketError, ui: Ui): number {
 }
 
 export { GLOBAL_OPTIONS };
+
+/** Loads the state backend's code when the config asks for one other than SQLite. */
+export async function withBackend<C extends { state?: { backend: string } }>(cfg: C): Promise<C> {
+  if (cfg.state?.backend === "postgres") {
+    const { loadBackend } = await lazy<typeof import("../store/open.ts")>(
+      "../store/open.ts",
+      import.meta.url,
+    );
+    await loadBackend(cfg as Parameters<typeof loadBackend>[0]);
+  }
+  return cfg;
+}

@@ -74,6 +74,11 @@ export const COMMANDS: CommandDef[] = [
     args: [{ name: "task", required: false, description: "Only this task's runs" }],
     options: {
       limit: { type: "string", value: "n", description: "How many runs (default 20)" },
+      host: {
+        type: "string",
+        value: "id",
+        description: "Only runs of this host (a shared PostgreSQL history records hosts)",
+      },
     },
     load: command("runs"),
   },

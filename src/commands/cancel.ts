@@ -14,7 +14,7 @@ import {
 } from "../core/proc.ts";
 import { exitCodeForStatus, isTerminal } from "../core/statuses.ts";
 import { DocketError } from "../core/errors.ts";
-import { openStore, runJson } from "./common.ts";
+import { openReconciled, runJson } from "./common.ts";
 import { requireRunId } from "./status.ts";
 import { getRunOrThrow, waitForRun } from "../runs/watch.ts";
 import { parseSeconds } from "./wait.ts";
@@ -27,7 +27,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const runId = requireRunId(input.args[0]!);
   const grace = parseSeconds(input.opts.grace, "--grace");
   const cfg = await input.config();
-  const store = openStore(cfg);
+  const store = openReconciled(cfg);
   try {
     let r = getRunOrThrow(store, runId);
     if (isTerminal(r.status)) {
@@ -43,12 +43,17 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     }
     if (foreignRun(r)) {
       // Its pids name other processes here: signalling them could kill anything.
+      const host = r.host_alive === undefined ? undefined : r.host_id;
       throw new DocketError(
         "not_supported",
-        `Cannot cancel run "${runId}" from here: it runs in another PID namespace`,
+        `Cannot cancel run "${runId}" from here: it runs ${
+          host ? `on host ${host}` : "in another PID namespace"
+        }`,
         {
-          hint: "Cancel it where it was started (the container sharing this home)",
-          details: { run_id: runId, runner_ns: r.runner_ns },
+          hint: host
+            ? `Cancel it on ${host} (docket cancel ${runId})`
+            : "Cancel it where it was started (the container sharing this home)",
+          details: { run_id: runId, runner_ns: r.runner_ns, ...(host ? { host } : {}) },
         },
       );
     }

@@ -3,6 +3,7 @@ import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { commandsJson } from "../cli/help.ts";
 import { listTasks } from "../registry/registry.ts";
 import { byName, taskJson } from "./common.ts";
+import { hostIdOf } from "../config/types.ts";
 import { AGENT_CONTRACT_VERSION, VERSION } from "../version.ts";
 import { paint, table } from "../render/ui.ts";
 import { esc } from "../render/escape.ts";
@@ -20,6 +21,18 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       runtime: { deno: Deno.version.deno },
       config_path: cfg.path,
       state_dir: cfg.state_dir,
+      // Only when configured: a default (SQLite, one host) config's contract is unchanged.
+      ...(cfg.state || cfg.host_id
+        ? {
+          state: {
+            backend: cfg.state?.backend ?? "sqlite",
+            ...(cfg.state?.backend === "postgres"
+              ? { url_env: cfg.state.url_env ?? "DOCKET_PG_URL" }
+              : {}),
+          },
+          host_id: hostIdOf(cfg),
+        }
+        : {}),
       tasks_dir: cfg.tasks_dir,
       logs_dir: cfg.logs_dir,
       exit_codes: { "0": "success", "1": "failure (see error.kind)", "2": "dry run completed" },

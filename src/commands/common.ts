@@ -1,8 +1,8 @@
 /** Shared pieces of command modules: opening the store, JSON views of tasks and runs. */
 import type { DocketConfig } from "../config/types.ts";
-import type { RunRow } from "../core/store.ts";
+import type { RunRow, Store } from "../core/store.ts";
 import type { TaskInfo } from "../registry/registry.ts";
-import { SqliteStore } from "../store/sqlite_store.ts";
+import { openStore } from "../store/open.ts";
 import { presentRun, reconcile } from "../runs/reconcile.ts";
 import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
 import { hostFacts } from "../sandbox/host.ts";
@@ -17,9 +17,15 @@ import {
   programOf,
 } from "../core/secrets.ts";
 
-export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {}): SqliteStore {
-  const store = new SqliteStore(cfg.state_dir);
-  if (opts.reconcile !== false) reconcile(store);
+/** Opens the store, then records lost runs (what commands that show or start runs do). */
+export function openReconciled(cfg: DocketConfig): Store {
+  const store = openStore(cfg);
+  try {
+    reconcile(store);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   return store;
 }
 
@@ -28,7 +34,7 @@ export function openStore(cfg: DocketConfig, opts: { reconcile?: boolean } = {})
  * their leftovers killed) unless the caller is read-only, which sees the same verdict unwritten.
  */
 export function openReader(cfg: DocketConfig, readOnly: boolean | undefined) {
-  const store = openStore(cfg, { reconcile: readOnly !== true });
+  const store = readOnly === true ? openStore(cfg) : openReconciled(cfg);
   return { store, view: readOnly ? presentRun : (r: RunRow) => r };
 }
 
@@ -128,6 +134,8 @@ export function runJson(r: RunRow) {
     finished_at: r.finished_at,
     duration_ms: r.duration_ms,
     pid: r.runner_pid,
+    // a shared (PostgreSQL) history only: SQLite's runs all ran here
+    ...(r.host_id === undefined ? {} : { host: r.host_id }),
     log_path: r.log_path,
     overrides: maskConfig(r.overrides),
     hooks: r.hooks,
@@ -144,5 +152,6 @@ export function lastRunJson(r: RunRow | undefined) {
     started_at: r.started_at,
     finished_at: r.finished_at,
     duration_ms: r.duration_ms,
+    ...(r.host_id === undefined ? {} : { host: r.host_id }),
   };
 }

@@ -80,25 +80,25 @@ export async function runChecks(input: CommandInput): Promise<Check[]> {
     }
   }
   try {
-    const { SqliteStore } = await import("../store/sqlite_store.ts");
-    const { SCHEMA_VERSION } = await import("../store/sqlite.ts");
-    const store = new SqliteStore(cfg.state_dir);
+    const { loadBackend, openStore } = await import("../store/open.ts");
+    await loadBackend(cfg);
+    const store = openStore(cfg);
     try {
-      const ic = store.db.prepare("PRAGMA integrity_check").get() as { integrity_check: string };
-      const v = (store.db.prepare("PRAGMA user_version").get() as { user_version: number })
-        .user_version;
-      if (ic.integrity_check !== "ok") {
+      const h = store.health();
+      if (h.integrity !== "ok") {
         checks.push({
           name: "state db",
           status: "fail",
-          message: `${cfg.state_dir}: integrity check failed: ${ic.integrity_check}`,
-          hint: "Move the file aside; docket starts a new one",
+          message: `${h.location}: integrity check failed: ${h.integrity}`,
+          hint: h.backend === "postgres"
+            ? "Grant this database role SELECT, INSERT, UPDATE and DELETE on docket's tables"
+            : "Move the file aside; docket starts a new one",
         });
       } else {
         checks.push({
           name: "state db",
           status: "ok",
-          message: `${cfg.state_dir} (schema v${v}/${SCHEMA_VERSION}, integrity ok)`,
+          message: `${h.location} (schema v${h.schema_version}/${h.schema_latest}, integrity ok)`,
         });
       }
       const { reconcile } = await import("../runs/reconcile.ts");

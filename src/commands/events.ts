@@ -6,7 +6,7 @@ import { openReader } from "./common.ts";
 import { requireRunId } from "./status.ts";
 import { getRunOrThrow } from "../runs/watch.ts";
 import { followRun } from "../runs/follow.ts";
-import type { SqliteStore } from "../store/sqlite_store.ts";
+import type { Store } from "../core/store.ts";
 import { table } from "../render/ui.ts";
 import { esc } from "../render/escape.ts";
 
@@ -46,6 +46,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
         run_id: runId,
         task: r.task_name,
         status: r.status,
+        ...(r.host_id === undefined ? {} : { host: r.host_id }),
         total,
         from,
         next_from: from + events.length,
@@ -78,7 +79,7 @@ function headerLine(): string {
 }
 
 function follow(
-  store: SqliteStore,
+  store: Store,
   runId: string,
   from: number,
   input: CommandInput,

@@ -1,14 +1,14 @@
 /** `docket list`: every discovered task with its last run. */
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { listTasks } from "../registry/registry.ts";
-import { byName, lastRunJson, openStore } from "./common.ts";
+import { byName, lastRunJson, openReconciled } from "./common.ts";
 import { paint, statusText, table, when } from "../render/ui.ts";
 import { esc } from "../render/escape.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const cfg = await input.config();
   const tasks = await listTasks(cfg);
-  const store = openStore(cfg);
+  const store = openReconciled(cfg);
   try {
     const latest = store.latestPerTask();
     return {

@@ -2,12 +2,12 @@
 import type { CommandInput, CommandOutput, StreamItem, Ui } from "../cli/types.ts";
 import { escLines } from "../render/escape.ts";
 import { DocketError } from "../core/errors.ts";
-import { openStore } from "./common.ts";
+import { openReconciled } from "./common.ts";
 import { requireRunId } from "./status.ts";
 import { getRunOrThrow } from "../runs/watch.ts";
 import { followRun } from "../runs/follow.ts";
 import { fileSize, readRange } from "../runs/log_file.ts";
-import type { SqliteStore } from "../store/sqlite_store.ts";
+import type { Store } from "../core/store.ts";
 
 const MAX_BYTES = 1024 * 1024;
 
@@ -21,7 +21,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     });
   }
   const cfg = await input.config();
-  const store = openStore(cfg);
+  const store = openReconciled(cfg);
   const r = getRunOrThrow(store, runId);
   const path = r.log_path ?? "";
   if (input.opts.follow === true) {
@@ -50,7 +50,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
 }
 
 function follow(
-  store: SqliteStore,
+  store: Store,
   runId: string,
   path: string,
   input: CommandInput,

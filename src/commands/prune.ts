@@ -7,8 +7,7 @@ import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { basename } from "../core/path.ts";
 import { cutoffFor, type PruneCandidate, type RetentionLimits } from "../core/retention.ts";
-import { openStore } from "./common.ts";
-import { SqliteRetention } from "../store/sqlite_retention.ts";
+import { openReconciled } from "./common.ts";
 import { esc } from "../render/escape.ts";
 import { table } from "../render/ui.ts";
 
@@ -72,10 +71,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     return { exitCode: 0, data };
   }
   // Reconcile first: a dead runner's run becomes lost (finished), and so prunable.
-  const store = openStore(cfg);
+  const store = openReconciled(cfg);
   let found: PruneCandidate[];
   try {
-    const retention = new SqliteRetention(store);
+    const retention = store.retention();
     const keep = limits.keep_runs ?? null;
     const cutoff = cutoffFor(limits.keep_days);
     found = dryRun ? retention.pruneCandidates(keep, cutoff) : retention.deleteRuns(keep, cutoff);

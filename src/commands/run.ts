@@ -5,7 +5,7 @@ import { DocketError } from "../core/errors.ts";
 import { newRunId } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
-import { maskChildArgv, openStore, runJson, sandboxOf } from "./common.ts";
+import { maskChildArgv, openReconciled, runJson, sandboxOf } from "./common.ts";
 import { parseSetArgs } from "../runs/overrides.ts";
 import { performRun, prepareRun } from "../runs/execute.ts";
 import { configSha256 as configSha256Now } from "../runs/admission.ts";
@@ -44,7 +44,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     const receipt = await startAsync({ cfg, task, dryRun, force, overrides, audit, configSha256 });
     return { exitCode: 0, data: receipt };
   }
-  const store = openStore(cfg);
+  const store = openReconciled(cfg);
   let interrupts: ReturnType<typeof onInterrupt> | undefined;
   try {
     const prepared = await prepareRun({

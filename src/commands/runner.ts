@@ -5,7 +5,7 @@ import { nowIso } from "../core/ids.ts";
 import { selfIdentity } from "../core/proc.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
 import { findTask } from "../registry/registry.ts";
-import { SqliteStore } from "../store/sqlite_store.ts";
+import { openStore } from "../store/open.ts";
 import { performRun, resumePrepared } from "../runs/execute.ts";
 import { assertOverridable } from "../runs/overrides.ts";
 import { assertAdmitted, configSha256 } from "../runs/admission.ts";
@@ -14,7 +14,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const runId = input.args[0]!;
   const configHash = configSha256();
   const cfg = await input.config();
-  const store = new SqliteStore(cfg.state_dir);
+  const store = openStore(cfg);
   try {
     const row = store.getRun(runId);
     if (!row || (row.status !== "running" && row.status !== "queued")) {

@@ -3,6 +3,7 @@ import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { lazy } from "../core/lazy.ts";
 import { openReader, runJson } from "./common.ts";
+import { hostIdOf } from "../config/types.ts";
 import { columns, duration, fit, statusText, table, when, width } from "../render/ui.ts";
 import { esc } from "../render/escape.ts";
 
@@ -18,7 +19,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const { store, view } = openReader(cfg, input.readOnly);
   try {
     const task = input.args[0];
-    const rows = store.listRuns({ ...(task ? { task } : {}), limit });
+    const host = input.opts.host as string | undefined;
+    const rows = store.listRuns({ ...(task ? { task } : {}), ...(host ? { host } : {}), limit })
+      // a one-host (SQLite) store records no host: its runs are this host's
+      .filter((r) => !host || (r.host_id ?? hostIdOf(cfg)) === host);
     if (task && rows.length === 0) {
       // No history: say so if the name is not a task at all (a typo), with a suggestion.
       const { findTask } = await lazy<typeof import("../registry/registry.ts")>(
@@ -36,14 +40,24 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
 export function render(data: unknown, ui: Ui): string {
   const runs = (data as { runs: ReturnType<typeof runJson>[] }).runs;
   if (!runs.length) return "No runs yet.";
+  const hosts = runs.some((r) => r.host !== undefined);
   const rows = runs.map((r) => [
     esc(r.run_id),
     esc(r.task),
+    ...(hosts ? [esc(r.host ?? "-")] : []),
     statusText(ui, r.status),
     when(ui, r.started_at),
     duration(r.duration_ms),
   ]);
-  const headers = ["RUN ID", "TASK", "STATUS", "STARTED", "DURATION", "SUMMARY"];
+  const headers = [
+    "RUN ID",
+    "TASK",
+    ...(hosts ? ["HOST"] : []),
+    "STATUS",
+    "STARTED",
+    "DURATION",
+    "SUMMARY",
+  ];
   // The summary gets what the other columns leave of the terminal (at least 20 characters).
   const used = table(headers.slice(0, -1), rows).split("\n")
     .reduce((n, l) => Math.max(n, width(l)), 0);

@@ -3,7 +3,7 @@ import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { MAX_DURATION_SECONDS } from "../core/duration.ts";
 import { exitCodeForStatus } from "../core/statuses.ts";
-import { openStore, runJson } from "./common.ts";
+import { openReconciled, runJson } from "./common.ts";
 import { requireRunId } from "./status.ts";
 import { waitForRun } from "../runs/watch.ts";
 import { render as renderRun } from "./run.ts";
@@ -25,7 +25,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const runId = requireRunId(input.args[0]!);
   const timeout = parseSeconds(input.opts.timeout, "--timeout");
   const cfg = await input.config();
-  const store = openStore(cfg);
+  const store = openReconciled(cfg);
   let live: { stop(): void; note(s: string): void } | undefined;
   try {
     if (!input.ui.json && input.ui.tty && Deno.stderr.isTerminal()) {

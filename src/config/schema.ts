@@ -120,8 +120,29 @@ export const commandTaskSchema = z.looseObject({
   cwd: nonEmpty.optional(),
 });
 
+/**
+ * Where history lives. The PostgreSQL URL (it holds a password) never goes in the config: it
+ * is read from the environment variable `url_env` names.
+ */
+const stateSchema = z.object({
+  backend: z.enum(["sqlite", "postgres"], { error: "must be sqlite or postgres" }),
+  url_env: z.string({ error: "must be a string" }).regex(
+    /^[A-Z_][A-Z0-9_]{0,63}$/,
+    "must name an environment variable (e.g. DOCKET_PG_URL) that holds the URL, not the URL",
+  ).optional(),
+  url: z.never({
+    error: "a database URL (and its password) never goes in the config: put it in an " +
+      "environment variable and name that in state.url_env",
+  }).optional(),
+}, { error: "must be a mapping like { backend: postgres, url_env: DOCKET_PG_URL }" }).strict();
+
 export const topSchema = z.object({
   state_dir: z.string({ error: "must be a string" }).optional(),
+  state: stateSchema.optional(),
+  host_id: z.string({ error: "must be a string" }).regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+    "must be 1-63 letters, digits, dots, dashes or underscores (default: the hostname)",
+  ).optional(),
   tasks_dir: z.string({ error: "must be a string" }).optional(),
   logs_dir: z.string({ error: "must be a string" }).optional(),
   history: z.object({

@@ -10,6 +10,10 @@ export interface DocketConfig {
   exists: boolean;
   home: string;
   state_dir: string;
+  /** The state backend (absent: SQLite at state_dir). */
+  state?: { backend: "sqlite" | "postgres"; url_env?: string };
+  /** This host's name in a shared history (absent: the hostname). */
+  host_id?: string;
   tasks_dir: string;
   logs_dir: string;
   history: { keep_runs?: number; keep_days?: number };
@@ -93,4 +97,14 @@ export function taskOwnConfig(section: TaskSection): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(section)) if (!SHARED.has(k)) out[k] = v;
   return out;
+}
+
+/** This host's name in a shared history: `host_id`, or the hostname. */
+export function hostIdOf(cfg: Pick<DocketConfig, "host_id">): string {
+  if (cfg.host_id) return cfg.host_id;
+  try {
+    return Deno.hostname();
+  } catch {
+    return "localhost";
+  }
 }

@@ -45,6 +45,8 @@ export async function validateConfigText(
     ...defaultDirs(at.home, base, top.data),
     history,
     ...(top.data.run_as === undefined ? {} : { run_as: top.data.run_as }),
+    ...(top.data.state ? { state: stateOf(top.data.state) } : {}),
+    ...(top.data.host_id === undefined ? {} : { host_id: top.data.host_id }),
     ...(top.data.sandbox?.os ? { sandbox: { os: top.data.sandbox.os } } : {}),
     tasks,
   };
@@ -250,3 +252,7 @@ export function suggestKey(key: string, known: string[]): string | undefined {
 
 export { invalid as invalidConfigError };
 export type { Problem };
+
+function stateOf(s: { backend: "sqlite" | "postgres"; url_env?: string | undefined }) {
+  return { backend: s.backend, ...(s.url_env ? { url_env: s.url_env } : {}) };
+}

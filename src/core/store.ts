@@ -1,5 +1,9 @@
-/** Storage interfaces. Commands use these; `src/store/sqlite_*.ts` implements them. */
+/**
+ * Storage interfaces. Every module above `src/store/` types against these; `src/store/` holds
+ * the implementations (SQLite, in-memory, PostgreSQL) and `openStore` (src/store/open.ts).
+ */
 import type { ErrorJson } from "./errors.ts";
+import type { RetentionStore } from "./retention.ts";
 import type { RunStatus } from "./statuses.ts";
 import type { TaskGrants } from "../task_api.ts";
 
@@ -52,6 +56,13 @@ export interface RunRow {
   hooks: HookRecord[];
   /** Null for runs recorded before admissions were (schema v2). */
   admission: Admission | null;
+  /** The host that ran it (`host_id`); only a shared (PostgreSQL) store records it. */
+  host_id?: string;
+  /**
+   * Set by a shared store on another host's run: whether its runner's heartbeat is fresh
+   * (its pids mean nothing here).
+   */
+  host_alive?: boolean;
 }
 
 export interface RunFinish {
@@ -85,10 +96,14 @@ export interface LockHolder {
   pid: number;
   pid_start: string;
   acquired_at: string;
+  /** The holder's host (a shared store only). */
+  host_id?: string;
 }
 
 export interface RunQuery {
   task?: string;
+  /** Only runs of this host (a shared store; others have one host). */
+  host?: string;
   limit: number;
   includeDryRuns?: boolean;
 }
@@ -100,7 +115,13 @@ export interface RunStore {
     fields: Partial<
       Pick<
         RunRow,
-        "runner_pid" | "runner_start" | "task_pid" | "task_start" | "attempts" | "status"
+        | "runner_pid"
+        | "runner_start"
+        | "runner_ns"
+        | "task_pid"
+        | "task_start"
+        | "attempts"
+        | "status"
       >
     >,
   ): void;
@@ -132,4 +153,24 @@ export interface LockStore {
   transfer(taskName: string, runId: string, pid: number, pidStart: string): void;
   release(taskName: string, runId: string): void;
   list(): LockHolder[];
+}
+
+/** What `docket doctor` reports of a store: where it is, its schema, whether it is sound. */
+export interface StoreHealth {
+  backend: "sqlite" | "postgres" | "memory";
+  /** A file path, or a URL with its password masked. */
+  location: string;
+  schema_version: number;
+  schema_latest: number;
+  /** "ok", or what is wrong (an integrity check's first message). */
+  integrity: string;
+}
+
+/** A whole state backend: what commands, the runner and reconciliation use. */
+export interface Store extends RunStore, EventStore, LockStore {
+  /** Marks an active run as asked to cancel (before its runner is signalled). */
+  requestCancel(runId: string, at: string): void;
+  retention(): RetentionStore;
+  health(): StoreHealth;
+  close(): void;
 }

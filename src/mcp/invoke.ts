@@ -7,6 +7,7 @@ import { findCommand } from "../cli/table.ts";
 import type { CommandInput } from "../cli/types.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { errorToJson, toDocketError } from "../core/errors.ts";
+import { lazy } from "../core/lazy.ts";
 
 /**
  * The config, re-checked on every call: the server lives longer than one edit. The same
@@ -14,7 +15,12 @@ import { errorToJson, toDocketError } from "../core/errors.ts";
  */
 export async function freshConfig(): Promise<DocketConfig> {
   const { loadConfig } = await import("../config/load.ts");
-  return await loadConfig();
+  const cfg = await loadConfig();
+  if (cfg.state?.backend === "postgres") {
+    const open = await lazy<typeof import("../store/open.ts")>("../store/open.ts", import.meta.url);
+    await open.loadBackend(cfg);
+  }
+  return cfg;
 }
 
 export interface Call {

@@ -4,7 +4,7 @@
  */
 import { DocketError } from "../core/errors.ts";
 import type { DocketConfig } from "../config/types.ts";
-import { openStore } from "../commands/common.ts";
+import { openStore } from "../store/open.ts";
 import { requireRunId } from "../commands/status.ts";
 import { getRunOrThrow } from "../runs/watch.ts";
 import { presentRun } from "../runs/reconcile.ts";
@@ -47,7 +47,7 @@ export function readLogs(cfg: DocketConfig, q: LogsQuery) {
     });
   }
   // A read-only tool: the run as cleanup would show it, nothing recorded or killed.
-  const store = openStore(cfg, { reconcile: false });
+  const store = openStore(cfg);
   let r;
   try {
     r = presentRun(getRunOrThrow(store, q.run_id));

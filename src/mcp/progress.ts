@@ -5,7 +5,7 @@
 import { DocketError } from "../core/errors.ts";
 import type { RunRow } from "../core/store.ts";
 import type { DocketConfig } from "../config/types.ts";
-import { openStore } from "../commands/common.ts";
+import { openStore } from "../store/open.ts";
 import { sleep, waitForRun } from "../runs/watch.ts";
 import { esc } from "../render/escape.ts";
 
@@ -46,7 +46,7 @@ export async function waitWithProgress(o: {
   /** wait_run is read-only: no lost-run cleanup while it waits. */
   readOnly?: boolean;
 }): Promise<RunRow | null> {
-  const store = openStore(o.cfg, { reconcile: false });
+  const store = openStore(o.cfg);
   const stop = new AbortController();
   const start = Date.now();
   const pump = async () => {

@@ -1,6 +1,7 @@
 /** The MCP tools that start, wait for and cancel runs. */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { openStore, runJson } from "../commands/common.ts";
+import { runJson } from "../commands/common.ts";
+import { openStore } from "../store/open.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { presentRun } from "../runs/reconcile.ts";
 import { RunBudget } from "./run_budget.ts";
@@ -78,7 +79,7 @@ async function start(
 
 /** Which of `ids` are still going, as read-only views show them (a dead runner's run is not). */
 function stillRunning(cfg: DocketConfig, ids: string[]): string[] {
-  const store = openStore(cfg, { reconcile: false });
+  const store = openStore(cfg);
   try {
     return ids.filter((id) => {
       const r = store.getRun(id);

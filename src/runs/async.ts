@@ -9,7 +9,8 @@ import { fromFileUrl } from "../core/path.ts";
 import { newRunId } from "../core/ids.ts";
 import { processStart } from "../core/proc.ts";
 import { DocketError } from "../core/errors.ts";
-import { openStore } from "../commands/common.ts";
+import { openStore } from "../store/open.ts";
+import { reconcile } from "./reconcile.ts";
 import { prepareRun } from "./execute.ts";
 import { secretOverrides } from "./overrides.ts";
 
@@ -43,6 +44,7 @@ export async function startAsync(o: {
 }): Promise<Receipt> {
   const store = openStore(o.cfg);
   try {
+    reconcile(store);
     const p = await prepareRun({ ...o, store, runId: newRunId(), async: true });
     let child: Deno.ChildProcess;
     try {

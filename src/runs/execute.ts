@@ -13,7 +13,7 @@ import type { Admission, RunFinish, RunRow } from "../core/store.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { taskOwnConfig } from "../config/types.ts";
 import type { TaskInfo } from "../registry/registry.ts";
-import type { SqliteStore } from "../store/sqlite_store.ts";
+import type { Store } from "../core/store.ts";
 import { assertNoEscapingLinks } from "../sandbox/symlinks.ts";
 import { assertNoDocketPaths } from "../sandbox/home_guard.ts";
 import { describeRun, taskChildSpec } from "../sandbox/child_spec.ts";
@@ -40,7 +40,7 @@ import { docketHome } from "../core/paths.ts";
 export interface PrepareOptions {
   cfg: DocketConfig;
   task: TaskInfo;
-  store: SqliteStore;
+  store: Store;
   runId: string;
   dryRun: boolean;
   force: boolean;
@@ -114,13 +114,16 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
     if (!got.ok) {
       throw new DocketError(
         "lock_held",
-        `Cannot run task "${task.name}": run ${got.holder.run_id} (pid ${got.holder.pid}) is still running`,
+        `Cannot run task "${task.name}": run ${got.holder.run_id} (pid ${got.holder.pid}${
+          got.holder.host_id ? ` on host ${got.holder.host_id}` : ""
+        }) is still running`,
         {
           hint: `Wait for it (docket wait ${got.holder.run_id}), cancel it, or pass --force`,
           details: {
             task: task.name,
             holder_run_id: got.holder.run_id,
             holder_pid: got.holder.pid,
+            ...(got.holder.host_id ? { holder_host: got.holder.host_id } : {}),
           },
         },
       );

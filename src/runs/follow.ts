@@ -2,7 +2,7 @@
 import type { StreamItem } from "../cli/types.ts";
 import { exitCodeForStatus, isTerminal } from "../core/statuses.ts";
 import type { RunRow } from "../core/store.ts";
-import type { SqliteStore } from "../store/sqlite_store.ts";
+import type { Store } from "../core/store.ts";
 import { reconcile } from "./reconcile.ts";
 import { getRunOrThrow, sleep } from "./watch.ts";
 
@@ -12,7 +12,7 @@ import { getRunOrThrow, sleep } from "./watch.ts";
  * recorded before it ended is seen. Checks for a dead runner about once a second.
  */
 export async function* followRun(
-  store: SqliteStore,
+  store: Store,
   runId: string,
   signal: AbortSignal,
   read: () => StreamItem[],

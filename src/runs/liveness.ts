@@ -6,6 +6,7 @@
  * keeps a heartbeat file next to the log fresh, and it is gone when the heartbeat is stale.
  */
 import { isAlive } from "../core/proc.ts";
+import { heartbeatMs, staleAfterMs } from "../core/heartbeat.ts";
 import type { LockHolder, RunRow } from "../core/store.ts";
 
 let ns: string | null | undefined;
@@ -23,7 +24,9 @@ export function pidNamespace(): string | null {
 }
 
 /** Whether a run was started in another PID namespace (its pids mean nothing here). */
-export function foreignRun(r: Pick<RunRow, "runner_ns">): boolean {
+export function foreignRun(r: Pick<RunRow, "runner_ns" | "host_alive">): boolean {
+  // another host's run (a shared store says so): its pids mean nothing here
+  if (r.host_alive !== undefined) return true;
   const here = pidNamespace();
   return r.runner_ns !== null && here !== null && r.runner_ns !== here;
 }
@@ -33,23 +36,15 @@ export function heartbeatPath(logPath: string): string {
   return logPath.replace(/\.log$/, "") + ".heartbeat";
 }
 
-/** How often a runner touches its heartbeat: 5 s, or `DOCKET_HEARTBEAT_MS` (tests lower it). */
-export function heartbeatMs(): number {
-  const raw = Deno.env.get("DOCKET_HEARTBEAT_MS")?.trim();
-  const v = raw ? Number(raw) : NaN;
-  return Number.isInteger(v) && v >= 50 && v <= 600_000 ? v : 5000;
-}
-
-/** A heartbeat older than this (six beats missed) means the runner is gone. */
-export function staleAfterMs(): number {
-  return 6 * heartbeatMs();
-}
+export { heartbeatMs, staleAfterMs } from "../core/heartbeat.ts";
 
 /**
  * Whether the run's runner is alive, judged as its namespace allows. For a foreign run without
  * a heartbeat file, its start counts as a beat (a runner is still starting) unless `strict`.
  */
 export function runnerAlive(r: RunRow, strict = false): boolean {
+  // Another host's runner: the shared store judged its heartbeat by the server's clock.
+  if (r.host_alive !== undefined) return r.host_alive;
   if (!foreignRun(r)) return isAlive(r.runner_pid, r.runner_start);
   let beat = strict ? -Infinity : Date.parse(r.started_at);
   try {

@@ -7,7 +7,7 @@ import { nowIso } from "../core/ids.ts";
 import { killTaskLeftovers } from "../core/proc.ts";
 import type { RunFinish, RunRow } from "../core/store.ts";
 import { foreignRun, runnerAlive } from "./liveness.ts";
-import type { SqliteStore } from "../store/sqlite_store.ts";
+import type { Store } from "../core/store.ts";
 import { deliverSpools, spoolPath } from "./spool.ts";
 import { removeScratch } from "./scratch.ts";
 
@@ -63,7 +63,7 @@ export function presentRun(r: RunRow): RunRow {
   return f ? { ...r, ...f } : r;
 }
 
-export function reconcile(store: SqliteStore): number {
+export function reconcile(store: Store): number {
   // A runner that could not record its outcome in time left it in a spool: that is its result.
   const active = store.activeRuns();
   const spooled = deliverSpools(store, active);

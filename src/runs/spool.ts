@@ -8,7 +8,7 @@
 import { writeFileAtomic } from "../core/atomic.ts";
 import { isTerminal, RUN_STATUSES } from "../core/statuses.ts";
 import type { HookRecord, RunFinish, RunRow } from "../core/store.ts";
-import type { SqliteStore } from "../store/sqlite_store.ts";
+import type { Store } from "../core/store.ts";
 
 export interface Spooled {
   run_id: string;
@@ -76,7 +76,7 @@ export function readSpool(path: string, runId: string): Spooled | undefined {
  * Throws only when neither could be written.
  */
 export async function recordOutcome(
-  store: SqliteStore,
+  store: Store,
   runId: string,
   finish: RunFinish,
   spool: string,
@@ -103,7 +103,7 @@ export async function recordOutcome(
  * that had one: recorded now, or not yet (still locked, still full: it stays for the next
  * command). None of them is lost.
  */
-export function deliverSpools(store: SqliteStore, active: RunRow[]): Set<string> {
+export function deliverSpools(store: Store, active: RunRow[]): Set<string> {
   const spooled = new Set<string>();
   for (const r of active) {
     if (!r.log_path) continue;

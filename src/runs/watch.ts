@@ -5,10 +5,10 @@ import { isAlive } from "../core/proc.ts";
 import { foreignRun, runnerAlive } from "./liveness.ts";
 import { isTerminal } from "../core/statuses.ts";
 import type { RunRow } from "../core/store.ts";
-import type { SqliteStore } from "../store/sqlite_store.ts";
+import type { Store } from "../core/store.ts";
 import { presentRun, reconcile } from "./reconcile.ts";
 
-export function getRunOrThrow(store: SqliteStore, runId: string): RunRow {
+export function getRunOrThrow(store: Store, runId: string): RunRow {
   const r = store.getRun(runId);
   if (!r) {
     throw new DocketError("run_not_found", `Cannot find run "${runId}"`, {
@@ -35,7 +35,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Polls until the run is terminal; checks for a dead runner about once a second. */
 export async function waitForRun(
-  store: SqliteStore,
+  store: Store,
   runId: string,
   opts: {
     timeoutMs?: number | null;

@@ -1,20 +1,21 @@
-/** SQLite implementations of RunStore, EventStore and LockStore. */
+/** SQLite implementation of Store (runs, events, locks, retention, health). */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import type {
   EventInput,
   EventRow,
-  EventStore,
   HookRecord,
   LockHolder,
-  LockStore,
   RunFinish,
   RunnerIdentity,
   RunQuery,
   RunRow,
-  RunStore,
+  Store,
+  StoreHealth,
 } from "../core/store.ts";
+import type { RetentionStore } from "../core/retention.ts";
 import type { RunStatus } from "../core/statuses.ts";
-import { openDb, stateError, tx } from "./sqlite.ts";
+import { openDb, SCHEMA_VERSION, stateError, tx } from "./sqlite.ts";
+import { SqliteRetention } from "./sqlite_retention.ts";
 
 type Row = Record<string, SQLInputValue>;
 
@@ -60,7 +61,7 @@ function toRun(r: Row): RunRow {
   };
 }
 
-export class SqliteStore implements RunStore, EventStore, LockStore {
+export class SqliteStore implements Store {
   readonly db: DatabaseSync;
   readonly path: string;
 
@@ -75,6 +76,25 @@ export class SqliteStore implements RunStore, EventStore, LockStore {
     } catch {
       // closing twice is harmless
     }
+  }
+
+  retention(): RetentionStore {
+    return new SqliteRetention(this);
+  }
+
+  /** The schema version and SQLite's integrity check (its first message, or "ok"). */
+  health(): StoreHealth {
+    return this.guard(() => {
+      const ic = this.db.prepare("PRAGMA integrity_check").get() as { integrity_check: string };
+      const v = this.db.prepare("PRAGMA user_version").get() as { user_version: number };
+      return {
+        backend: "sqlite" as const,
+        location: this.path,
+        schema_version: v.user_version,
+        schema_latest: SCHEMA_VERSION,
+        integrity: ic.integrity_check,
+      };
+    });
   }
 
   /** Wraps SQLite errors into a clear state_error. */

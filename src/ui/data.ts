@@ -6,7 +6,7 @@
 import type { DocketConfig } from "../config/types.ts";
 import { listTasks, type TaskInfo } from "../registry/registry.ts";
 import { lastRunJson, openReader, runJson, taskJson } from "../commands/common.ts";
-import { historyTasks, lastSuccess, recentRuns, runPage } from "./queries.ts";
+import { historyTasks, lastSuccess, recentRuns, runPage, sqliteDb } from "./queries.ts";
 import { taskStats } from "./stats.ts";
 import { dueState } from "./schedule.ts";
 import { isTerminal } from "../core/statuses.ts";
@@ -19,7 +19,7 @@ export async function overviewData(cfg: DocketConfig) {
   const tasks = await listTasks(cfg);
   const { store, view } = openReader(cfg, true);
   try {
-    const names = [...new Set([...tasks.keys(), ...historyTasks(store.db)])].sort(byName);
+    const names = [...new Set([...tasks.keys(), ...historyTasks(sqliteDb(store))])].sort(byName);
     const latest = store.latestPerTask();
     const running = store.activeRuns().map(view).filter((r) => !isTerminal(r.status))
       .sort((a, b) => byName(a.run_id, b.run_id))
@@ -32,9 +32,9 @@ export async function overviewData(cfg: DocketConfig) {
         source: t?.source ?? "history",
         description: t?.description ?? "",
         last_run: lastRunJson(last && view(last)),
-        last_success: lastSuccess(store.db, name),
+        last_success: lastSuccess(sqliteDb(store), name),
         ...dueState(name, t?.config.schedule),
-        stats: taskStats(recentRuns(store.db, name)),
+        stats: taskStats(recentRuns(sqliteDb(store), name)),
       };
     });
     return { ok: true, running, tasks: rows };
@@ -52,8 +52,8 @@ export async function taskData(cfg: DocketConfig, name: string, before: string |
   const t: TaskInfo | null = await findTaskOrHistory(cfg, name);
   const { store } = openReader(cfg, true);
   try {
-    const recent = recentRuns(store.db, name);
-    const page = runPage(store.db, name, before, 50);
+    const recent = recentRuns(sqliteDb(store), name);
+    const page = runPage(sqliteDb(store), name, before, 50);
     if (!t && !recent.length && !page.runs.length && before === null) {
       throw new DocketError("task_not_found", `Cannot find task "${name.slice(0, 80)}"`, {
         hint: "The overview (/) lists every task",
@@ -64,7 +64,7 @@ export async function taskData(cfg: DocketConfig, name: string, before: string |
       name,
       task: t ? taskJson(t, cfg) : null,
       ...dueState(name, t?.config.schedule),
-      last_success: lastSuccess(store.db, name),
+      last_success: lastSuccess(sqliteDb(store), name),
       stats: taskStats(recent),
       runs: page.runs,
       next_before: page.next,

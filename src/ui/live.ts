@@ -4,7 +4,8 @@
  * event with the run's final JSON (as `docket status --run-id`) and the stream closes.
  */
 import type { DocketConfig } from "../config/types.ts";
-import { openStore, runJson } from "../commands/common.ts";
+import { runJson } from "../commands/common.ts";
+import { openStore } from "../store/open.ts";
 import { getRunOrThrow } from "../runs/watch.ts";
 import { followRun } from "../runs/follow.ts";
 import { readRange } from "../runs/log_file.ts";

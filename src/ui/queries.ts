@@ -5,6 +5,24 @@
  * keyset (`run_id < before`).
  */
 import type { DatabaseSync } from "node:sqlite";
+import type { Store } from "../core/store.ts";
+import { DocketError } from "../core/errors.ts";
+import { SqliteStore } from "../store/sqlite_store.ts";
+
+/**
+ * The dashboard's bounded index walks are SQL over SQLite's own indexes; the PostgreSQL
+ * backend has no counterparts yet, so the dashboard refuses it plainly rather than scan.
+ */
+export function sqliteDb(store: Store): DatabaseSync {
+  if (store instanceof SqliteStore) return store.db;
+  throw new DocketError(
+    "not_supported",
+    "docket ui reads the SQLite state backend only (for now)",
+    {
+      hint: "Run docket ui on a host whose config uses the default SQLite state",
+    },
+  );
+}
 
 export interface Sample {
   run_id: string;
