@@ -59,6 +59,12 @@ export const SHARED_KEYS = [
   "kill_grace_seconds",
   "randomized_delay_seconds",
   "sandbox",
+  "timezone",
+  "jitter",
+  "overlap",
+  "catch_up",
+  "catch_up_window",
+  "deadline_seconds",
 ] as const;
 
 /** Keys of `type: command` tasks that are docket's, not passed to anything. */

@@ -12,6 +12,8 @@ import { DocketError } from "../core/errors.ts";
 import { openStore } from "../commands/common.ts";
 import { prepareRun } from "./execute.ts";
 import { secretOverrides } from "./overrides.ts";
+import type { SlotStart } from "../schedule/record.ts";
+import type { SqliteStore } from "../store/sqlite_store.ts";
 
 const MAIN = fromFileUrl(new URL("../../main.ts", import.meta.url));
 
@@ -40,8 +42,12 @@ export async function startAsync(o: {
   audit?: boolean;
   /** The config file's hash, taken before `cfg` was loaded. */
   configSha256: string | null;
+  /** A scheduled start (the ledger records it). */
+  slot?: SlotStart;
+  /** The scheduler's store (kept open), instead of opening one per start. */
+  store?: SqliteStore;
 }): Promise<Receipt> {
-  const store = openStore(o.cfg);
+  const store = o.store ?? openStore(o.cfg);
   try {
     const p = await prepareRun({ ...o, store, runId: newRunId(), async: true });
     let child: Deno.ChildProcess;
@@ -99,6 +105,6 @@ export async function startAsync(o: {
       cancel_command: `docket --json cancel ${id}`,
     };
   } finally {
-    store.close();
+    if (!o.store) store.close();
   }
 }

@@ -60,6 +60,28 @@ const MIGRATIONS: string[] = [
   // v4: the runner's PID namespace: its pid and start time identify it only there; from
   // another namespace its liveness is its heartbeat file.
   `ALTER TABLE runs ADD COLUMN runner_ns TEXT;`,
+  // v5: the occurrence ledger (src/store/occurrences.ts): one row per slot that was claimed or
+  // started; the primary key is what stops two schedulers from starting one slot twice.
+  // occurrence_origin: since when each engine expects a task's slots (missed is computed
+  // from it when the ledger is read).
+  `CREATE TABLE occurrences (
+     task_name TEXT NOT NULL,
+     slot TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('claimed','queued','ran','late','skipped','refused','missed')),
+     run_id TEXT,
+     started_at TEXT,
+     delay_ms INTEGER,
+     reason TEXT,
+     holder_run_id TEXT,
+     engine TEXT NOT NULL DEFAULT '',
+     PRIMARY KEY (task_name, slot)
+   ) WITHOUT ROWID;
+   CREATE TABLE occurrence_origin (
+     task_name TEXT NOT NULL,
+     engine TEXT NOT NULL,
+     since TEXT NOT NULL,
+     PRIMARY KEY (task_name, engine)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
