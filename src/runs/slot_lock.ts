@@ -36,9 +36,11 @@ export async function acquireTaskLock(o: LockInput, me: { pid: number; start: st
       pid_start: me.start,
       acquired_at: nowIso(),
     }, (h) => holderAlive((id) => o.store.getRun(id), h));
+  const overlap = o.slot ? policyOf(o.task.name, o.task.config)?.overlap ?? "skip" : "skip";
+  // `overlap: allow`: scheduled starts run side by side, like `run --force`.
+  if (overlap === "allow") return;
   let got = attempt();
   if (got.ok) return;
-  const overlap = o.slot ? policyOf(o.task.name, o.task.config)?.overlap ?? "skip" : "skip";
   if (o.slot && overlap === "replace") {
     await cancelRun(got.holder.run_id);
     const grace = Number(o.task.config.kill_grace_seconds ?? 5);
