@@ -27,7 +27,7 @@ export interface SchedulePolicy {
 }
 
 /** The `@` names croner does not share with cron's meaning, spelled as 5-field cron. */
-const MACROS: Record<string, string> = {
+export const MACROS: Record<string, string> = {
   "@hourly": "0 * * * *",
   "@daily": "0 0 * * *",
   "@midnight": "0 0 * * *",
@@ -96,11 +96,64 @@ function cronOf(p: SchedulePolicy): Cron {
   return c;
 }
 
-/** The first fire time (jitter included) strictly after `after`, or undefined if none. */
+/**
+ * The first fire time (jitter included) strictly after `after`, or undefined if none. A wall
+ * clock time the zone skips (DST spring forward) does not fire, as systemd's OnCalendar.
+ */
 export function nextFire(p: SchedulePolicy, after: Date): Date | undefined {
   const shift = p.offsetSeconds * 1000;
-  const base = cronOf(p).nextRun(new Date(after.getTime() - shift));
-  return base ? new Date(base.getTime() + shift) : undefined;
+  let t = new Date(after.getTime() - shift);
+  for (let i = 0; i < 1000; i++) {
+    const base = cronOf(p).nextRun(t);
+    if (!base) return undefined;
+    if (!p.timezone) return new Date(base.getTime() + shift);
+    // A wall clock time the fall-back repeats fires once, at its first occurrence (systemd).
+    const first = new Date(base.getTime() - 3600_000);
+    const repeated = sameWall(p.timezone, first, base);
+    if (repeated && first > t) return new Date(first.getTime() + shift);
+    if (!repeated && onWallClock(p, base)) return new Date(base.getTime() + shift);
+    t = base;
+  }
+  return undefined;
+}
+
+/** Whether `d`'s wall clock in the policy's zone is itself a fire time (not a DST-moved one). */
+function onWallClock(p: SchedulePolicy, d: Date): boolean {
+  const parts = wallFormat(p.timezone!).formatToParts(d);
+  const n = (k: string) => Number(parts.find((x) => x.type === k)?.value);
+  const wall = Date.UTC(
+    n("year"),
+    n("month") - 1,
+    n("day"),
+    n("hour") % 24,
+    n("minute"),
+    n("second"),
+  );
+  const utc = cronOf({ ...p, timezone: "UTC" });
+  return utc.nextRun(new Date(wall - 1))?.getTime() === wall;
+}
+
+function sameWall(tz: string, a: Date, b: Date): boolean {
+  return wallFormat(tz).format(a) === wallFormat(tz).format(b);
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+function wallFormat(tz: string): Intl.DateTimeFormat {
+  let f = formats.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formats.set(tz, f);
+  }
+  return f;
 }
 
 /** Fire times in (from, to], oldest first, at most `max`. */

@@ -84,6 +84,25 @@ export function validateSchedule(expr: string): void {
   cronToOnCalendar(expr);
 }
 
+/**
+ * The seconds, minutes and hours a 5- or 6-field expression fires at, and whether its day
+ * fields (day-of-month, month, day-of-week) are all unrestricted. For baking a jitter offset.
+ */
+export function timeFields(
+  expr: string,
+): { sec: number[]; min: number[]; hour: number[]; everyDay: boolean } {
+  const all = expr.trim().split(/\s+/);
+  const parts = all.length === 6 ? all.slice(1) : all;
+  const vals = (text: string, spec: FieldSpec) =>
+    [...parseField(text, spec).values].sort((a, b) => a - b);
+  return {
+    sec: all.length === 6 ? vals(all[0]!, SECONDS) : [0],
+    min: vals(parts[0]!, FIELDS[0]!),
+    hour: vals(parts[1]!, FIELDS[1]!),
+    everyDay: parts.slice(2).every((p) => p === "*"),
+  };
+}
+
 function fail(expr: string, why: string, hint: string | undefined): never {
   throw new DocketError("config_invalid", `Cannot convert schedule "${expr}": ${why}`, {
     hint: hint ?? 'Use a 5-field cron expression such as "30 2 * * *" or a macro like @daily',
