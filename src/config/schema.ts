@@ -21,8 +21,8 @@ const nonNegNumOrNull = z.union([nonNegDurationSeconds, z.null()], {
 });
 
 const notifySchema = z.object({
-  on: z.array(z.enum(["success", "failure", "complete"]), {
-    error: "must be a list of success, failure and/or complete",
+  on: z.array(z.enum(["success", "failure", "complete", "missed", "recovered"]), {
+    error: "must be a list of success, failure, complete, missed and/or recovered",
   }).optional(),
   message: nonEmpty.optional(),
   timeout_seconds: durationSeconds.optional(),

@@ -46,7 +46,11 @@ export async function fireHooks(
       "../notify/notify.ts",
       import.meta.url,
     );
-    results.push(...await sendNotifications(notify, outcome, (k) => Deno.env.get(k)));
+    const recovered = row.status === "succeeded" && notify.on?.includes("recovered") === true &&
+      previousFailed(p, row);
+    results.push(
+      ...await sendNotifications(notify, outcome, (k) => Deno.env.get(k), { recovered }),
+    );
   }
   const hooks = results as unknown as RunRow["hooks"];
   try {
@@ -56,6 +60,19 @@ export async function fireHooks(
     console.error(`docket: cannot record hook results for run ${row.run_id}: ${errorMessage(e)}`);
   }
   return hooks;
+}
+
+/** `recovered`: the task's previous finished (non-dry) run did not succeed. */
+function previousFailed(p: Prepared, row: RunRow): boolean {
+  try {
+    const prev = p.store.db.prepare(
+      `SELECT status FROM runs WHERE task_name = ? AND run_id < ? AND dry_run = 0
+         AND status NOT IN ('running', 'queued') ORDER BY run_id DESC LIMIT 1`,
+    ).get(row.task_name, row.run_id) as { status: string } | undefined;
+    return prev !== undefined && prev.status !== "succeeded";
+  } catch {
+    return false;
+  }
 }
 
 type NotifySection = Parameters<typeof import("../notify/notify.ts").sendNotifications>[0];

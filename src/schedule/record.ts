@@ -11,6 +11,7 @@ import { DocketError, toDocketError } from "../core/errors.ts";
 import type { Prepared, PrepareOptions } from "../runs/execute.ts";
 import { claimSlot, getSlot, recordSlot } from "../store/occurrences.ts";
 import { tx } from "../store/sqlite.ts";
+import type { NotifyConfig } from "../notify/notify.ts";
 import { deadlineOf, policyOf, previousFire } from "./next.ts";
 
 export interface SlotStart {
@@ -92,6 +93,7 @@ export async function prepareSlot(
       holder_run_id: typeof holder === "string" ? holder : null,
       engine: slot.engine,
     });
+    await missedSince(o, "-");
     throw err;
   }
   const policy = policyOf(name, o.task.config);
@@ -107,7 +109,27 @@ export async function prepareSlot(
     holder_run_id: null,
     engine: slot.engine,
   });
+  await missedSince(o, p.runId);
   return p;
+}
+
+/** `notify.on: [missed]` (never fails the start). */
+async function missedSince(o: PrepareOptions, runId: string): Promise<void> {
+  const policy = policyOf(o.task.name, o.task.config);
+  if (!policy || !o.slot) return;
+  try {
+    const { notifyMissed } = await import("./missed_notify.ts");
+    await notifyMissed(
+      o.store.db,
+      o.task.name,
+      policy,
+      o.task.config.notify as NotifyConfig | undefined,
+      o.slot.at,
+      runId,
+    );
+  } catch {
+    // a notification never changes a start's outcome
+  }
 }
 
 /**
