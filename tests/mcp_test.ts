@@ -25,6 +25,7 @@ const TOOLS = [
   "get_events",
   "get_logs",
   "get_run",
+  "list_occurrences",
   "list_runs",
   "list_tasks",
   "run_task",

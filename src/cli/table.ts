@@ -56,6 +56,11 @@ export const COMMANDS: CommandDef[] = [
         description:
           "Exit n (3-125) instead of 1 on permission_denied (Kubernetes podFailurePolicy)",
       },
+      slot: {
+        type: "string",
+        value: "iso|auto",
+        description: "Start for this schedule slot: recorded in the ledger, overlap policy applies",
+      },
     },
     load: command("run"),
   },
@@ -67,6 +72,23 @@ export const COMMANDS: CommandDef[] = [
       "run-id": { type: "string", value: "id", description: "Show this run" },
     },
     load: command("status"),
+  },
+  {
+    name: "occurrences",
+    summary: "List a scheduled task's slots: ran, late, skipped, refused, missed or pending",
+    args: [{ name: "task", required: true, description: "Task name (it needs a schedule)" }],
+    options: {
+      since: { type: "string", value: "iso", description: "Only slots at or after this time" },
+      limit: { type: "string", value: "n", description: "How many slots (default 20, max 1000)" },
+    },
+    load: command("occurrences"),
+  },
+  {
+    name: "scheduler",
+    summary: "Run in the foreground, starting each scheduled task at its slots (no systemd)",
+    args: [],
+    options: {},
+    load: command("scheduler"),
   },
   {
     name: "runs",

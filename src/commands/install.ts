@@ -1,4 +1,5 @@
 /** `docket install [<task>]`: systemd service + timer units for the scheduled tasks. */
+import { timerCalendar } from "../systemd/calendar.ts";
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { writeFileAtomic } from "../core/atomic.ts";
@@ -80,7 +81,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     return {
       t,
       r: renderUnits(opts),
-      calendar: cronToOnCalendar(opts.schedule),
+      calendar: opts.onCalendar ?? cronToOnCalendar(opts.schedule),
       argv: opts.docketArgv,
     };
   });
@@ -90,6 +91,9 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     // fails the service.
     createDocketDirs(cfg);
     writeUnits(dir, planned.map((p) => p.r));
+    // From now on the ledger expects these slots: a timer that never fires shows `missed`.
+    const { recordInstalled } = await import("../schedule/installed.ts");
+    recordInstalled(cfg, planned.map((p) => p.t.name));
   }
   const timers = planned.map((p) => p.r.timerName);
   const data: InstallData = {
@@ -105,9 +109,10 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     })),
     enabled: false,
     next_steps: planned.length ? nextStepsFor(scope, timers) : [],
-    warnings: planned.flatMap((p) =>
-      installWarnings(p.t, cfg, { scope, denoDir: denoDirOf(Deno.env) })
-    ),
+    warnings: planned.flatMap((p) => [
+      ...installWarnings(p.t, cfg, { scope, denoDir: denoDirOf(Deno.env) }),
+      ...timerCalendar(p.t.name, p.t.config).notes.map((n) => `${p.t.name}: ${n}`),
+    ]),
   };
   const bins = new Set(planned.map((p) => p.argv[0]).filter((b): b is string => !!b));
   for (const b of bins) {

@@ -1,6 +1,6 @@
 /** `docket run <task>`: foreground (waits) or --async (returns a receipt at once). */
 import type { CommandInput, CommandOutput, Ui } from "../cli/types.ts";
-import { findTask } from "../registry/registry.ts";
+import { findTask, type TaskInfo } from "../registry/registry.ts";
 import { DocketError } from "../core/errors.ts";
 import { newRunId } from "../core/ids.ts";
 import { lazy } from "../core/lazy.ts";
@@ -23,6 +23,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
   const force = input.opts.force === true;
   const audit = input.opts.audit === true;
   const deniedExit = deniedExitCode(input.opts["denied-exit-code"]);
+  const slot = await slotOf(input.opts.slot, task, dryRun || force);
   if (deniedExit !== undefined && input.opts.async === true) {
     throw new DocketError("usage", "Cannot use --denied-exit-code with --async", {
       hint: "The receipt exits 0; `docket wait` gives the run's exit code",
@@ -41,7 +42,16 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       "../runs/async.ts",
       import.meta.url,
     );
-    const receipt = await startAsync({ cfg, task, dryRun, force, overrides, audit, configSha256 });
+    const receipt = await startAsync({
+      cfg,
+      task,
+      dryRun,
+      force,
+      overrides,
+      audit,
+      configSha256,
+      ...(slot ? { slot } : {}),
+    });
     return { exitCode: 0, data: receipt };
   }
   const store = openReconciled(cfg);
@@ -58,6 +68,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
       async: false,
       audit,
       configSha256,
+      ...(slot ? { slot } : {}),
     });
     if (input.ui.verbose > 0) {
       const sb = sandboxOf(task, cfg, { dryRun });
@@ -85,6 +96,29 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     interrupts?.dispose();
     store.close();
   }
+}
+
+/**
+ * The schedule slot of this start: `--slot`, or inferred (the newest past slot) when systemd
+ * started it from the task's own unit (docket-<task>.service in /proc/self/cgroup).
+ */
+async function slotOf(raw: unknown, task: TaskInfo, manual: boolean) {
+  const { resolveSlot, startedByUnit } = await lazy<typeof import("../schedule/record.ts")>(
+    "../schedule/record.ts",
+    import.meta.url,
+  );
+  if (typeof raw === "string") {
+    if (manual) {
+      throw new DocketError("usage", "Cannot use --slot with --dry-run or --force", {
+        hint: "A slot's start follows the task's overlap policy; drop --dry-run/--force",
+      });
+    }
+    return { at: resolveSlot(task.name, task.config, raw), engine: "cli" };
+  }
+  if (manual || typeof task.config.schedule !== "string" || !startedByUnit(task.name)) {
+    return undefined;
+  }
+  return { at: resolveSlot(task.name, task.config, "auto"), engine: "systemd" };
 }
 
 /**

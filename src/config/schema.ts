@@ -21,8 +21,8 @@ const nonNegNumOrNull = z.union([nonNegDurationSeconds, z.null()], {
 });
 
 const notifySchema = z.object({
-  on: z.array(z.enum(["success", "failure", "complete"]), {
-    error: "must be a list of success, failure and/or complete",
+  on: z.array(z.enum(["success", "failure", "complete", "missed", "recovered"]), {
+    error: "must be a list of success, failure, complete, missed and/or recovered",
   }).optional(),
   message: nonEmpty.optional(),
   timeout_seconds: durationSeconds.optional(),
@@ -96,7 +96,32 @@ export const sharedTaskSchema = z.looseObject({
   kill_grace_seconds: nonNegDurationSeconds.optional(),
   randomized_delay_seconds: nonNegDurationSeconds.optional(),
   sandbox: sandboxSchema.optional(),
+  // Scheduling policy (README "Scheduling"); `schedule` itself is checked by systemd/cron.ts.
+  timezone: z.string({ error: "must be an IANA time zone name" }).refine(
+    isTimeZone,
+    'must be an IANA time zone name such as "Europe/Berlin" or "UTC"',
+  ).optional(),
+  jitter: z.number({ error: "must be a number of seconds" }).int("must be whole seconds")
+    .nonnegative("must be a non-negative number of seconds").max(86400, "must be at most 86400")
+    .optional(),
+  overlap: z.enum(["skip", "queue", "replace", "allow"], {
+    error: "must be skip, queue, replace or allow",
+  }).optional(),
+  catch_up: z.enum(["none", "latest", "all"], { error: "must be none, latest or all" }).optional(),
+  catch_up_window: durationSeconds.optional(),
+  deadline_seconds: durationSeconds.optional(),
 });
+
+/** An IANA zone Intl knows (the same table croner computes fire times with). */
+export function isTimeZone(tz: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(tz)) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A command: a string holding a word, or a non-empty list (an empty argv cannot run). */
 const commandSpec = z.union([

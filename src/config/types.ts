@@ -45,8 +45,12 @@ export const GRANT_KEYS = [
  */
 export const SCHEDULE_KEYS = [
   "overlap",
+  "jitter",
   "jitter_seconds",
   "timezone",
+  "catch_up",
+  "catch_up_window",
+  "deadline_seconds",
   "starting_deadline_seconds",
 ] as const;
 

@@ -92,6 +92,11 @@ export const inputs = {
     task: z.string().min(1).optional().describe("Only this task's runs"),
     limit: z.number().int().min(1).max(1000).default(20).describe("How many runs, newest first"),
   }),
+  list_occurrences: z.strictObject({
+    task: z.string().min(1).describe("A task with a schedule"),
+    since: z.string().min(1).max(40).optional().describe("Only slots at or after this ISO time"),
+    limit: z.number().int().min(1).max(1000).default(20).describe("How many slots, newest first"),
+  }),
 };
 
 const errorJson = z.looseObject({
@@ -175,4 +180,16 @@ export const outputs = {
   }),
   cancel_run: z.looseObject({ ...base, ...runFields, cancelled: z.boolean().optional() }),
   list_runs: z.looseObject({ ...base, runs: z.array(run).optional() }),
+  list_occurrences: z.looseObject({
+    ...base,
+    task: z.string().optional(),
+    occurrences: z.array(z.looseObject({
+      slot: z.string(),
+      state: z.enum(["ran", "late", "skipped", "refused", "missed", "pending"]),
+      run_id: z.string().nullable(),
+      started_at: z.string().nullable(),
+      delay_ms: z.number().nullable(),
+      reason: z.string().nullable(),
+    })).optional(),
+  }),
 };

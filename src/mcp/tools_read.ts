@@ -114,5 +114,22 @@ export function readTools(o: McpOptions): ToolSpec[] {
         })
       ),
     }),
+    tool({
+      name: "list_occurrences",
+      title: "List a scheduled task's slots",
+      description: "The occurrence ledger of one scheduled task, newest first: each slot's state " +
+        "(ran, late, skipped, refused, missed, pending), run id, start delay and reason.",
+      input: inputs.list_occurrences,
+      output: outputs.list_occurrences,
+      annotations: READ_ONLY,
+      handler: handle((a, signal) =>
+        callCommand("occurrences", {
+          args: [a.task],
+          opts: { limit: String(a.limit), ...(a.since ? { since: a.since } : {}) },
+          signal,
+          readOnly: true,
+        })
+      ),
+    }),
   ];
 }

@@ -14,7 +14,7 @@ import { telegramChannel } from "./telegram.ts";
 
 export interface NotifyConfig {
   /** Default `["failure"]`. */
-  on?: ("success" | "failure" | "complete")[];
+  on?: ("success" | "failure" | "complete" | "missed" | "recovered")[];
   /** Template with {task} {status} {summary} {run_id} {exit_code} {duration}. */
   message?: string;
   discord?: { webhook_url?: string; webhook_url_env?: string; username?: string };
@@ -67,8 +67,9 @@ export async function sendNotifications(
   cfg: NotifyConfig,
   outcome: RunOutcome,
   env: (name: string) => string | undefined,
+  extra: { recovered?: boolean } = {},
 ): Promise<HookResult[]> {
-  if (!shouldNotify(cfg.on, outcome.status)) return [];
+  if (!shouldNotify(cfg.on, outcome.status, extra)) return [];
   const text = renderMessage(cfg.message, outcome);
   const timeoutMs = positiveOr(cfg.timeout_seconds, DEFAULT_TIMEOUT_SECONDS) * 1000;
   const channels: (Channel | ChannelSetupError)[] = [];
@@ -91,10 +92,17 @@ export async function sendNotifications(
 }
 
 /** Whether `on` (default `["failure"]`) selects a run with `status`; never for dry runs. */
-export function shouldNotify(on: NotifyConfig["on"], status: string): boolean {
+export function shouldNotify(
+  on: NotifyConfig["on"],
+  status: string,
+  extra: { recovered?: boolean } = {},
+): boolean {
+  const wanted = on ?? ["failure"];
+  // `missed`: the ledger's slots no start reached (src/schedule/missed_notify.ts).
+  if (status === "missed") return wanted.includes("missed");
   const cls = classifyStatus(status);
   if (cls === null) return false;
-  const wanted = on ?? ["failure"];
+  if (extra.recovered && wanted.includes("recovered")) return true;
   return wanted.includes("complete") || wanted.includes(cls);
 }
 

@@ -13,6 +13,8 @@ import { openStore } from "../store/open.ts";
 import { reconcile } from "./reconcile.ts";
 import { prepareRun } from "./execute.ts";
 import { secretOverrides } from "./overrides.ts";
+import type { SlotStart } from "../schedule/record.ts";
+import type { SqliteStore } from "../store/sqlite_store.ts";
 
 const MAIN = fromFileUrl(new URL("../../main.ts", import.meta.url));
 
@@ -41,8 +43,12 @@ export async function startAsync(o: {
   audit?: boolean;
   /** The config file's hash, taken before `cfg` was loaded. */
   configSha256: string | null;
+  /** A scheduled start (the ledger records it). */
+  slot?: SlotStart;
+  /** The scheduler's store (kept open), instead of opening one per start. */
+  store?: SqliteStore;
 }): Promise<Receipt> {
-  const store = openStore(o.cfg);
+  const store = o.store ?? openStore(o.cfg);
   try {
     reconcile(store);
     const p = await prepareRun({ ...o, store, runId: newRunId(), async: true });
@@ -101,6 +107,6 @@ export async function startAsync(o: {
       cancel_command: `docket --json cancel ${id}`,
     };
   } finally {
-    store.close();
+    if (!o.store) store.close();
   }
 }

@@ -34,8 +34,10 @@ import { sleep } from "./watch.ts";
 import { admissionOf, assertModuleUnchanged } from "./admission.ts";
 import { MAX_DURATION_SECONDS } from "../core/duration.ts";
 import { assertPrivateDir, createLog } from "./private_dir.ts";
-import { holderAlive, pidNamespace, startHeartbeat } from "./liveness.ts";
+import { pidNamespace, startHeartbeat } from "./liveness.ts";
 import { docketHome } from "../core/paths.ts";
+import { acquireTaskLock } from "./slot_lock.ts";
+import { prepareSlot, type SlotStart } from "../schedule/record.ts";
 
 export interface PrepareOptions {
   cfg: DocketConfig;
@@ -50,6 +52,8 @@ export interface PrepareOptions {
   audit?: boolean;
   /** The config file's hash, taken before the config was loaded (see admission.ts). */
   configSha256: string | null;
+  /** A scheduled start: the slot (ISO fire time) and who started it (src/schedule/record.ts). */
+  slot?: SlotStart;
 }
 
 export interface Prepared extends PrepareOptions {
@@ -61,8 +65,15 @@ export interface Prepared extends PrepareOptions {
   startedMs: number;
 }
 
-/** Validates and records a new run (status running) holding the task's lock. */
-export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
+/**
+ * Validates and records a new run (status running) holding the task's lock. A start for a
+ * schedule slot records the slot's outcome (started, skipped or refused) in the ledger.
+ */
+export function prepareRun(o: PrepareOptions): Promise<Prepared> {
+  return o.slot ? prepareSlot(o, prepareChecked) : prepareChecked(o);
+}
+
+async function prepareChecked(o: PrepareOptions): Promise<Prepared> {
   const { task } = o;
   if (task.loadError) {
     throw new DocketError(task.loadError.kind, task.loadError.message, {
@@ -103,32 +114,7 @@ export async function prepareRun(o: PrepareOptions): Promise<Prepared> {
   }
   const logPath = join(o.cfg.logs_dir, `${o.runId}.log`);
   const me = selfIdentity();
-  if (!o.dryRun && !o.force) {
-    const got = o.store.acquire({
-      task_name: task.name,
-      run_id: o.runId,
-      pid: me.pid,
-      pid_start: me.start,
-      acquired_at: nowIso(),
-    }, (h) => holderAlive((id) => o.store.getRun(id), h));
-    if (!got.ok) {
-      throw new DocketError(
-        "lock_held",
-        `Cannot run task "${task.name}": run ${got.holder.run_id} (pid ${got.holder.pid}${
-          got.holder.host_id ? ` on host ${got.holder.host_id}` : ""
-        }) is still running`,
-        {
-          hint: `Wait for it (docket wait ${got.holder.run_id}), cancel it, or pass --force`,
-          details: {
-            task: task.name,
-            holder_run_id: got.holder.run_id,
-            holder_pid: got.holder.pid,
-            ...(got.holder.host_id ? { holder_host: got.holder.host_id } : {}),
-          },
-        },
-      );
-    }
-  }
+  if (!o.dryRun && !o.force) await acquireTaskLock(o, me);
   const admission = admissionOf(task, o.configSha256);
   const startedMs = Date.now();
   o.store.insertRun({

@@ -1,4 +1,5 @@
 /** A run's end: recording it, then hooks and notifications, exactly once per run. */
+import { sqliteDbOf } from "../store/sqlite_access.ts";
 import type { RunFinish, RunRow } from "../core/store.ts";
 import { lazy } from "../core/lazy.ts";
 import { selfIdentity } from "../core/proc.ts";
@@ -46,7 +47,11 @@ export async function fireHooks(
       "../notify/notify.ts",
       import.meta.url,
     );
-    results.push(...await sendNotifications(notify, outcome, (k) => Deno.env.get(k)));
+    const recovered = row.status === "succeeded" && notify.on?.includes("recovered") === true &&
+      previousFailed(p, row);
+    results.push(
+      ...await sendNotifications(notify, outcome, (k) => Deno.env.get(k), { recovered }),
+    );
   }
   const hooks = results as unknown as RunRow["hooks"];
   try {
@@ -56,6 +61,21 @@ export async function fireHooks(
     console.error(`docket: cannot record hook results for run ${row.run_id}: ${errorMessage(e)}`);
   }
   return hooks;
+}
+
+/** `recovered`: the task's previous finished (non-dry) run did not succeed. */
+function previousFailed(p: Prepared, row: RunRow): boolean {
+  try {
+    const db = sqliteDbOf(p.store);
+    if (!db) return false; // the ledger's `recovered` reads SQLite only (for now)
+    const prev = db.prepare(
+      `SELECT status FROM runs WHERE task_name = ? AND run_id < ? AND dry_run = 0
+         AND status NOT IN ('running', 'queued') ORDER BY run_id DESC LIMIT 1`,
+    ).get(row.task_name, row.run_id) as { status: string } | undefined;
+    return prev !== undefined && prev.status !== "succeeded";
+  } catch {
+    return false;
+  }
 }
 
 type NotifySection = Parameters<typeof import("../notify/notify.ts").sendNotifications>[0];

@@ -64,6 +64,28 @@ const MIGRATIONS: string[] = [
   // through a task that has failed for a long time.
   `CREATE INDEX runs_last_success ON runs (task_name, run_id DESC)
      WHERE status = 'succeeded' AND dry_run = 0;`,
+  // v6: the occurrence ledger (src/store/occurrences.ts): one row per slot that was claimed or
+  // started; the primary key is what stops two schedulers from starting one slot twice.
+  // occurrence_origin: since when each engine expects a task's slots (missed is computed
+  // from it when the ledger is read).
+  `CREATE TABLE occurrences (
+     task_name TEXT NOT NULL,
+     slot TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('claimed','queued','ran','late','skipped','refused','missed')),
+     run_id TEXT,
+     started_at TEXT,
+     delay_ms INTEGER,
+     reason TEXT,
+     holder_run_id TEXT,
+     engine TEXT NOT NULL DEFAULT '',
+     PRIMARY KEY (task_name, slot)
+   ) WITHOUT ROWID;
+   CREATE TABLE occurrence_origin (
+     task_name TEXT NOT NULL,
+     engine TEXT NOT NULL,
+     since TEXT NOT NULL,
+     PRIMARY KEY (task_name, engine)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

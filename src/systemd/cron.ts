@@ -35,6 +35,7 @@ const FIELDS: readonly FieldSpec[] = [
   { name: "month", min: 1, max: 12, starMax: 12, names: MONTH_NAMES, namesFrom: 1 },
   { name: "day-of-week", min: 0, max: 7, starMax: 6, names: DAY_NAMES, namesFrom: 0 },
 ];
+const SECONDS: FieldSpec = { name: "second", min: 0, max: 59, starMax: 59 };
 /** systemd weekday names in its own order (Monday first), indexed by cron number 0-6. */
 const SYSTEMD_DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
 const MONDAY_FIRST = [1, 2, 3, 4, 5, 6, 0] as const;
@@ -83,6 +84,25 @@ export function validateSchedule(expr: string): void {
   cronToOnCalendar(expr);
 }
 
+/**
+ * The seconds, minutes and hours a 5- or 6-field expression fires at, and whether its day
+ * fields (day-of-month, month, day-of-week) are all unrestricted. For baking a jitter offset.
+ */
+export function timeFields(
+  expr: string,
+): { sec: number[]; min: number[]; hour: number[]; everyDay: boolean } {
+  const all = expr.trim().split(/\s+/);
+  const parts = all.length === 6 ? all.slice(1) : all;
+  const vals = (text: string, spec: FieldSpec) =>
+    [...parseField(text, spec).values].sort((a, b) => a - b);
+  return {
+    sec: all.length === 6 ? vals(all[0]!, SECONDS) : [0],
+    min: vals(parts[0]!, FIELDS[0]!),
+    hour: vals(parts[1]!, FIELDS[1]!),
+    everyDay: parts.slice(2).every((p) => p === "*"),
+  };
+}
+
 function fail(expr: string, why: string, hint: string | undefined): never {
   throw new DocketError("config_invalid", `Cannot convert schedule "${expr}": ${why}`, {
     hint: hint ?? 'Use a 5-field cron expression such as "30 2 * * *" or a macro like @daily',
@@ -106,22 +126,24 @@ function convert(expr: string): string[] {
       near ? `Did you mean "${near}"?` : `Known macros: ${Object.keys(MACROS).join(" ")}`,
     );
   }
-  const parts = expr === "" ? [] : expr.split(/\s+/);
-  if (parts.length !== 5) {
+  const all = expr === "" ? [] : expr.split(/\s+/);
+  if (all.length !== 5 && all.length !== 6) {
     throw new Invalid(
-      `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`,
-      parts.length === 6 || parts.length === 7
-        ? "Seconds and years are not supported: remove the extra fields"
-        : undefined,
+      `expected 5 fields (minute hour day-of-month month day-of-week) or 6 with leading ` +
+        `seconds, got ${all.length}`,
+      all.length === 7 ? "Years are not supported: remove the extra field" : undefined,
     );
   }
+  // An optional leading seconds field (croner's 6-field form); systemd renders it as is.
+  const sec = all.length === 6 ? parseField(all[0]!, SECONDS).text : "00";
+  const parts = all.length === 6 ? all.slice(1) : all;
   const field = (i: number) => parseField(parts[i]!, FIELDS[i]!);
   const [minute, hour, dom, month, dow] = [field(0), field(1), field(2), field(3), field(4)];
   for (const d of dow.values) if (d === 7) dow.values.add(0);
   dow.values.delete(7);
 
   const at = (days: string, dayOfMonth: string) =>
-    `${days}*-${month.text}-${dayOfMonth} ${hour.text}:${minute.text}:00`;
+    `${days}*-${month.text}-${dayOfMonth} ${hour.text}:${minute.text}:${sec}`;
   const fitsMonth = [...month.values].some((m) =>
     [...dom.values].some((d) => d <= MONTH_DAYS[m - 1]!)
   );

@@ -76,8 +76,9 @@ Deno.test("cronToOnCalendar rejects what it cannot express, saying what failed f
     ["0 0 * * 5/2", 'day-of-week step "5/2" needs a range before the step'],
     ["0 0 31 2 *", 'day-of-month "31" never occurs in month "2"'],
     ["0 0 31 4,6 *", 'day-of-month "31" never occurs in month "4,6"'],
-    ["* * * * * *", "expected 5 fields (minute hour day-of-month month day-of-week), got 6"],
-    ["", "expected 5 fields (minute hour day-of-month month day-of-week), got 0"],
+    ["* * * * * * *", `${FIVE_OR_SIX}, got 7`],
+    ["", `${FIVE_OR_SIX}, got 0`],
+    ["60 * * * * *", "second 60 is out of range 0-59"],
     ["@reboot", '"@reboot" has no calendar form'],
     ["@hourl", 'unknown macro "@hourl"'],
   ];
@@ -96,7 +97,16 @@ Deno.test("errors carry a hint saying what to do", () => {
   assertEquals(hint("@hourl"), 'Did you mean "@hourly"?');
   assertEquals(hint("@reboot").includes("OnBootSec="), true);
   assertEquals(hint("0 0 L * *"), "Cron extensions such as L, W, # and ? are not supported");
-  assertEquals(hint("0 0 0 * * *"), "Seconds and years are not supported: remove the extra fields");
+  assertEquals(hint("0 0 0 * * * 2030"), "Years are not supported: remove the extra field");
+});
+
+const FIVE_OR_SIX =
+  "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with leading seconds";
+
+Deno.test("a leading seconds field becomes the seconds of OnCalendar", () => {
+  assertEquals(cronToOnCalendar("*/2 * * * * *"), ["*-*-* *:*:00/2"]);
+  assertEquals(cronToOnCalendar("30 0 3 * * *"), ["*-*-* 03:00:30"]);
+  assertEquals(cronToOnCalendar("5,10 */15 * * * MON"), ["Mon *-*-* *:00/15:05,10"]);
 });
 
 Deno.test("validateSchedule accepts convertible schedules and throws the conversion error", () => {

@@ -1,5 +1,6 @@
 // What `docket install` writes, decided without touching the system: the unit folder, the
 // docket command systemd runs, and each scheduled task's UnitOptions.
+import { timerCalendar } from "./calendar.ts";
 import type { DocketConfig } from "../config/types.ts";
 import { DocketError } from "../core/errors.ts";
 import { dirname, fromFileUrl, join } from "../core/path.ts";
@@ -136,6 +137,10 @@ export function unitOptionsFor(
     ...(denoDir === undefined ? {} : { denoDir }),
     workingDirectory: o.cfg.home,
     schedule,
+    ...(() => {
+      const cal = timerCalendar(t.name, c);
+      return { onCalendar: cal.onCalendar, persistent: cal.persistent };
+    })(),
     ...(delay ? { randomizedDelaySeconds: delay } : {}),
     network: needsNetwork(t),
     directives: systemdHardening(t, {

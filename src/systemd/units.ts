@@ -26,6 +26,10 @@ export interface UnitOptions {
   /** 5-field cron expression or @-macro. */
   schedule: string;
   randomizedDelaySeconds?: number;
+  /** OnCalendar= lines (time zone, jitter baked in: src/systemd/calendar.ts); default: the cron's. */
+  onCalendar?: string[];
+  /** Persistent= (from catch_up); default true. */
+  persistent?: boolean;
   /** Whether to order the service after network-online.target (system units). */
   network: boolean;
   /** The [Service] hardening lines (see systemdHardening), written in this order. */
@@ -44,7 +48,7 @@ export interface RenderedUnits {
 /** Renders the service and timer unit files for one scheduled task. */
 export function renderUnits(o: UnitOptions): RenderedUnits {
   validate(o);
-  const calendar = cronToOnCalendar(o.schedule);
+  const calendar = o.onCalendar ?? cronToOnCalendar(o.schedule);
   const system = o.scope === "system";
   const base = `docket-${o.taskName}`;
   const serviceName = `${base}.service`;
@@ -77,7 +81,7 @@ export function renderUnits(o: UnitOptions): RenderedUnits {
     "",
     "[Timer]",
     ...calendar.map((line) => `OnCalendar=${line}`),
-    "Persistent=true",
+    `Persistent=${o.persistent === false ? "false" : "true"}`,
     "AccuracySec=1s",
     ...(o.randomizedDelaySeconds
       ? [`RandomizedDelaySec=${Math.ceil(o.randomizedDelaySeconds)}s`]

@@ -6,22 +6,11 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { Store } from "../core/store.ts";
-import { DocketError } from "../core/errors.ts";
-import { SqliteStore } from "../store/sqlite_store.ts";
+import { requireSqliteDb } from "../store/sqlite_access.ts";
 
-/**
- * The dashboard's bounded index walks are SQL over SQLite's own indexes; the PostgreSQL
- * backend has no counterparts yet, so the dashboard refuses it plainly rather than scan.
- */
+/** The dashboard's bounded index walks are SQL over SQLite's own indexes. */
 export function sqliteDb(store: Store): DatabaseSync {
-  if (store instanceof SqliteStore) return store.db;
-  throw new DocketError(
-    "not_supported",
-    "docket ui reads the SQLite state backend only (for now)",
-    {
-      hint: "Run docket ui on a host whose config uses the default SQLite state",
-    },
-  );
+  return requireSqliteDb(store, "docket ui");
 }
 
 export interface Sample {
