@@ -1,7 +1,6 @@
 /**
  * A hostile task author against the OS layer's network side (real bwrap, the real CLI). Each
- * attack has its
- * positive control: the same effect with the grant declared, or the same probe unjailed.
+ * attack has its positive control: the same effect with the grant declared, or unjailed.
  */
 import assert from "node:assert/strict";
 import { loopbackServer, MAIN, until, withHome } from "./helpers.ts";
