@@ -184,5 +184,6 @@ export function table(
       ? (cc.available ? `NO: ${cc.error}` : `not available: ${cc.error}`).slice(0, 90)
       : `${yn(ccOk)} (locked: ${cc.database_locked}, lost: ${cc.lost})`,
   ]);
+  for (const r of lat) while (r.length < lat[0]!.length) r.push("-");
   return head.join("\n") + pad(lat) + "\n";
 }

@@ -1,7 +1,7 @@
 /** The bench's regression flag and its per-round ratios (bench/compare.ts, bench/report.ts). */
 import assert from "node:assert/strict";
 import { committedRatios, flagRegressions } from "../bench/compare.ts";
-import { latencyRows } from "../bench/report.ts";
+import { latencyRows, table } from "../bench/report.ts";
 
 Deno.test("bench flags a figure worse than the committed results by more than 0.15 × B", () => {
   const dir = Deno.makeTempDirSync();
@@ -44,4 +44,45 @@ Deno.test("a sparse bench figure is divided by the baseline of its own round", (
     [1, 1, 1],
   );
   assert.equal(row!.x_b, 10); // 100/10 and 300/30, not 300/1000
+});
+
+Deno.test("the bench table prints its throughput rows beside the compared latency rows", () => {
+  const rows = latencyRows(
+    [{ id: "1", key: "status", figure: "status", samples_ms: [15], target_x_b: 1.3 }],
+    [10],
+    [10],
+  );
+  flagRegressions(rows, { status: 1.2 });
+  const ev = {
+    repetitions: 1,
+    events_expected: 10,
+    events_recorded: [10],
+    wall_ms: [1],
+    events_per_s_median: 300_000,
+    peak_rss_mb: [50],
+    peak_rss_mb_max: 50,
+    rss_method: "",
+  };
+  const cc = {
+    runs: 1,
+    wall_ms: 1,
+    receipt_ms_median: 1,
+    receipt_ms_max: 1,
+    statuses: {},
+    lost: 0,
+    database_locked: 0,
+    available: true,
+  };
+  const m = {
+    nproc: 2,
+    cpu: "x",
+    deno: "d",
+    python: "p",
+    kernel: "k",
+    date: "now",
+    loadavg: "1 1 1",
+  };
+  const text = table(m, { b: 10, p: 10 }, rows, ev, cc);
+  assert.match(text, /status\s+15 ms\s+1\.50\s+1\.50\s+≤ 1\.3 × B\s+NO\s+1\.20 WORSE/);
+  assert.match(text, /300,000 ev\/s/);
 });
