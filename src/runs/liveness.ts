@@ -104,12 +104,13 @@ export function startHeartbeat(logPath: string): () => void {
   // The interval is armed once the child has been spawned (armHeartbeat), not here: the first
   // timer loads Deno's node-compatible timers (~6 ms CPU, measured for issue 21), which then
   // overlaps the child's start-up instead of delaying it. The file's first beat is now.
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
   let stopped = false;
   const arm = () => {
     if (stopped || timer !== undefined) return;
-    timer = setInterval(beat, heartbeatMs());
-    Deno.unrefTimer(timer);
+    const t = setInterval(beat, heartbeatMs());
+    Deno.unrefTimer(t);
+    timer = t;
   };
   pending.add(arm);
   return () => {
