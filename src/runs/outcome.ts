@@ -164,6 +164,8 @@ export function failed(
 
 /** Records the task process (pid + start time) so lost-run cleanup can tell it from a reuse. */
 export function recordTask(p: Prepared, pid: number): void {
-  armHeartbeat(); // the child is started: the beat's timer no longer delays it
   p.store.setRunner(p.runId, { task_pid: pid, task_start: processStart(pid)?.start ?? null });
+  // After the pid is recorded (reconcile needs it to stop leftovers of a dead runner): the
+  // child is started, the beat's timer no longer delays it.
+  armHeartbeat();
 }
