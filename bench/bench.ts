@@ -3,9 +3,11 @@
  * in the same run — B (`deno run -A` of an empty file: Deno's floor) and P (python3 importing
  * what the Python original imports: its floor). Prints a table, writes bench/results.json.
  *
- * BENCH_ROUNDS (default 31) sets the kept rounds of the latency figures, BENCH_WARMUP (3) the
- * discarded ones, BENCH_EVENT_REPS (5) the runs of the event figure. Homes live in
- * bench/work/ (gitignored), rebuilt on every run. Not a test: nothing fails on a slow host.
+ * BENCH_ROUNDS (default 25) sets the kept rounds of the latency figures, BENCH_WARMUP (3) the
+ * discarded ones, BENCH_EVENT_REPS (5) the runs of the event figure; the cold capabilities
+ * figure (seconds each) runs in every 8th kept round only. Homes live in bench/work/
+ * (gitignored), rebuilt on every run. Not a test: nothing fails on a slow host, but a figure
+ * worse than the committed results.json by more than 0.15 × B is flagged (compare.ts).
  */
 import { BASE_ENV, clean, denoRun, type Home, ROOT, WORK } from "./homes.ts";
 import {
@@ -21,8 +23,9 @@ import { buildHomes } from "./setup.ts";
 import { concurrentFigure, eventsFigure } from "./load.ts";
 import { type LatencyFigure, latencyRows, loadavg, machine, table } from "./report.ts";
 import { uiFigure } from "./ui.ts";
+import { committedRatios, flagRegressions, REGRESSION_X_B } from "./compare.ts";
 
-const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 31);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 25);
 const WARMUP = Number(Deno.env.get("BENCH_WARMUP") ?? 3);
 const EVENT_REPS = Number(Deno.env.get("BENCH_EVENT_REPS") ?? 5);
 
@@ -105,7 +108,8 @@ async function main(): Promise<void> {
     {
       key: "caps_first",
       cmd: h.caps.docket("--json", "capabilities"),
-      prepare: () => clean(`${h.caps.dir}/cache/meta.json`),
+      prepare: () => clean(`${h.caps.dir}/cache`),
+      every: 8,
       check: okJson((j) => j.tasks?.length >= 200 ? undefined : "expected ≥ 200 tasks"),
     },
     {
@@ -138,28 +142,38 @@ async function main(): Promise<void> {
   if (b.error || p.error) throw new Error(`baseline failed: ${b.error ?? p.error}`);
   const B = median(b.samples);
   const P = median(p.samples);
-  const fig = (id: string, figure: string, key: string, target?: number): LatencyFigure => ({
+  const fig = (
+    id: string,
+    figure: string,
+    key: string,
+    target?: { x_b?: number; ms?: number },
+  ): LatencyFigure => ({
     id,
+    key,
     figure,
     samples_ms: res.get(key)!.samples.map((x) => round(x, 2)),
-    ...(target ? { target_x_b: target } : {}),
+    rounds: res.get(key)!.rounds,
+    ...(target?.x_b ? { target_x_b: target.x_b } : {}),
+    ...(target?.ms ? { target_ms: target.ms } : {}),
     ...(res.get(key)!.error ? { error: res.get(key)!.error! } : {}),
   });
+  // Targets of issue 21.
   const rows = latencyRows(
     [
-      fig("1", "status (10 tasks, 10,000 runs)", "status", 1.6),
-      fig("2", "run noop (TS, sandboxed child, in the OS sandbox)", "run_ts", 3),
+      fig("1", "status (10 tasks, 10,000 runs)", "status", { x_b: 1.3 }),
+      fig("2", "run noop (TS, sandboxed child, in the OS sandbox)", "run_ts", { x_b: 2.6 }),
       fig("2", "run noop (TS), sandbox.os: off", "run_ts_off"),
-      fig("2", "run `true` (type: command, in the OS sandbox)", "run_cmd", 2.5),
+      fig("2", "run `true` (type: command, in the OS sandbox)", "run_cmd", { x_b: 2.3 }),
       fig("2", "run `true` (type: command), sandbox.os: off", "run_cmd_off"),
-      fig("3", "capabilities, 200 drop-ins, first call", "caps_first"),
-      fig("3", "capabilities, 200 drop-ins, repeated", "caps_repeat", 2),
-      fig("4", "runs --limit 50 (1,000,000 runs)", "runs_1m", 2),
-      fig("5", "run --async receipt", "async", 2.5),
+      fig("3", "capabilities, 200 drop-ins, first call (cold)", "caps_first", { ms: 1000 }),
+      fig("3", "capabilities, 200 drop-ins, repeated", "caps_repeat", { x_b: 1.6 }),
+      fig("4", "runs --limit 50 (1,000,000 runs)", "runs_1m", { x_b: 1.4 }),
+      fig("5", "run --async receipt", "async", { x_b: 2 }),
     ],
     b.samples,
     p.samples,
   );
+  const worse = flagRegressions(rows, committedRatios(`${ROOT}/bench/results.json`));
 
   log(`events: ${EVENT_REPS} runs of a task printing JSONL`);
   const ev = await eventsFigure(h.events, EVENT_REPS);
@@ -178,6 +192,12 @@ async function main(): Promise<void> {
         `task page 1000 runs back ${ui.task_deep_ms} ms — ${ui.met ? "met" : "NOT met"}`);
   console.log(text);
   console.log(`(bench took ${total} s)`);
+  for (const r of worse) {
+    console.log(
+      `WORSE than the committed bench/results.json by more than ${REGRESSION_X_B} × B: ` +
+        `${r.figure}: ${r.x_b?.toFixed(2)} × B (committed ${r.committed_x_b?.toFixed(2)})`,
+    );
+  }
   const results = {
     machine: m,
     rounds: ROUNDS,
@@ -198,6 +218,11 @@ async function main(): Promise<void> {
     samples_ms: Object.fromEntries(
       [...res].map(([k, v]) => [k, v.samples.map((x) => round(x, 2))]),
     ),
+    // The kept round of each sample of a sparse case (its ratio is to that round's B).
+    sample_rounds: Object.fromEntries(
+      cases.filter((c) => c.every).map((c) => [c.key, res.get(c.key)!.rounds]),
+    ),
+    regressions: worse.map((r) => ({ key: r.key, x_b: r.x_b, committed_x_b: r.committed_x_b })),
     events: ev,
     concurrent: cc,
     ui,

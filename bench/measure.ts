@@ -93,11 +93,15 @@ export interface Case {
   check?: (s: Sample) => string | undefined;
   /** Untimed, after each successful sample (e.g. wait for an async run to end). */
   after?: (s: Sample) => void | Promise<void>;
+  /** Sample only every n-th kept round (a slow figure: keeps the bench under a minute). */
+  every?: number;
 }
 
 export interface CaseResult {
   key: string;
   samples: number[];
+  /** The kept round (0-based) of each sample: its ratio is to that round's baseline. */
+  rounds: number[];
   /** Why the case could not be measured (its first failing sample), if it could not. */
   error?: string;
 }
@@ -110,11 +114,16 @@ export async function runRounds(
   cases: Case[],
   o: { warmup: number; rounds: number; onRound?: (i: number) => void },
 ): Promise<Map<string, CaseResult>> {
-  const res = new Map(cases.map((c) => [c.key, { key: c.key, samples: [] } as CaseResult]));
+  const res = new Map(
+    cases.map((c) => [c.key, { key: c.key, samples: [], rounds: [] } as CaseResult]),
+  );
   for (let round = 0; round < o.warmup + o.rounds; round++) {
     for (const c of cases) {
       const r = res.get(c.key)!;
       if (r.error) continue;
+      const kept = round - o.warmup;
+      // A sparse case runs in one warm-up round and in every n-th kept one.
+      if (c.every && (kept < 0 ? kept !== -1 : kept % c.every !== 0)) continue;
       try {
         await c.prepare?.();
         const s = await timeOnce(c.cmd);
@@ -125,7 +134,10 @@ export async function runRounds(
           r.error = problem;
           continue;
         }
-        if (round >= o.warmup) r.samples.push(s.ms);
+        if (kept >= 0) {
+          r.samples.push(s.ms);
+          r.rounds.push(kept);
+        }
         await c.after?.(s);
       } catch (err) {
         r.error = err instanceof Error ? err.message : String(err);

@@ -50,15 +50,22 @@ export async function machine(): Promise<Machine> {
 
 export interface LatencyFigure {
   id: string;
+  /** The case's key in samples_ms (what a later run compares against). */
+  key: string;
   figure: string;
   /** Budget as a multiple of B, when the issue sets one. */
   target_x_b?: number;
+  /** Budget in milliseconds (a cold figure whose floor is not B), when the issue sets one. */
+  target_ms?: number;
   samples_ms: number[];
+  /** The kept round of each sample (default: sample i is from round i). */
+  rounds?: number[];
   error?: string;
 }
 
 export interface LatencyRow {
   id: string;
+  key: string;
   figure: string;
   runs: number;
   median_ms: number | null;
@@ -68,6 +75,10 @@ export interface LatencyRow {
   target: string;
   met: boolean | null;
   note?: string;
+  /** × B of the same figure in the committed bench/results.json (see compare.ts). */
+  committed_x_b?: number | null;
+  /** Worse than the committed figure by more than REGRESSION_X_B × B. */
+  regressed?: boolean;
 }
 
 /**
@@ -75,21 +86,30 @@ export interface LatencyRow {
  * sample of the same round (taken moments apart), so load that drifts during the run cancels.
  */
 export function latencyRows(figs: LatencyFigure[], b: number[], p: number[]): LatencyRow[] {
-  const ratio = (xs: number[], base: number[]) =>
-    round(median(xs.map((x, i) => x / (base[i] ?? median(base)))), 2);
   return figs.map((f) => {
+    const ratio = (base: number[]) =>
+      round(
+        median(f.samples_ms.map((x, i) => x / (base[f.rounds?.[i] ?? i] ?? median(base)))),
+        2,
+      );
     const ok = f.samples_ms.length > 0 && !f.error;
-    const xb = ok ? ratio(f.samples_ms, b) : null;
+    const xb = ok ? ratio(b) : null;
+    const med = ok ? round(median(f.samples_ms)) : null;
     return {
       id: f.id,
+      key: f.key,
       figure: f.figure,
       runs: f.samples_ms.length,
-      median_ms: ok ? round(median(f.samples_ms)) : null,
+      median_ms: med,
       mad_ms: ok ? round(mad(f.samples_ms)) : null,
       x_b: xb,
-      x_p: ok ? ratio(f.samples_ms, p) : null,
-      target: f.target_x_b ? `≤ ${f.target_x_b} × B` : "-",
-      met: f.target_x_b && xb !== null ? xb <= f.target_x_b : null,
+      x_p: ok ? ratio(p) : null,
+      target: f.target_x_b ? `≤ ${f.target_x_b} × B` : f.target_ms ? `≤ ${f.target_ms} ms` : "-",
+      met: f.target_x_b && xb !== null
+        ? xb <= f.target_x_b
+        : f.target_ms && med !== null
+        ? med <= f.target_ms
+        : null,
       ...(f.error ? { note: `not available: ${f.error}` } : {}),
     };
   });
@@ -118,8 +138,9 @@ export function table(
     "× B, × P: median of per-round ratios (each sample / the baseline run moments before)",
     "",
   ];
-  const lat = [["#", "figure", "median", "× B", "× P", "target", "met"]];
+  const lat = [["#", "figure", "median", "× B", "× P", "target", "met", "vs committed"]];
   for (const r of rows) {
+    const was = r.committed_x_b;
     lat.push([
       r.id,
       r.figure,
@@ -128,6 +149,9 @@ export function table(
       r.x_p === null ? "-" : r.x_p.toFixed(2),
       r.target,
       r.note ? r.note.slice(0, 90) : yn(r.met),
+      was === undefined || was === null || r.x_b === null
+        ? "-"
+        : `${was.toFixed(2)}${r.regressed ? " WORSE" : ""}`,
     ]);
   }
   const ccOk = !cc.error && cc.lost === 0 && cc.database_locked === 0;
@@ -137,8 +161,8 @@ export function table(
     ev.error ? "n/a" : `${ev.events_per_s_median.toLocaleString("en")} ev/s`,
     "-",
     "-",
-    "≥ 100,000 ev/s",
-    ev.error ? `not available: ${ev.error}`.slice(0, 90) : yn(ev.events_per_s_median >= 100_000),
+    "≥ 250,000 ev/s",
+    ev.error ? `not available: ${ev.error}`.slice(0, 90) : yn(ev.events_per_s_median >= 250_000),
   ]);
   lat.push([
     "6",
@@ -146,8 +170,8 @@ export function table(
     ev.error ? "n/a" : `${ev.peak_rss_mb_max} MB`,
     "-",
     "-",
-    "≤ 150 MB",
-    ev.error ? "-" : yn(ev.peak_rss_mb_max <= 150),
+    "≤ 100 MB",
+    ev.error ? "-" : yn(ev.peak_rss_mb_max <= 100),
   ]);
   lat.push([
     "7",
@@ -160,5 +184,6 @@ export function table(
       ? (cc.available ? `NO: ${cc.error}` : `not available: ${cc.error}`).slice(0, 90)
       : `${yn(ccOk)} (locked: ${cc.database_locked}, lost: ${cc.lost})`,
   ]);
+  for (const r of lat) while (r.length < lat[0]!.length) r.push("-");
   return head.join("\n") + pad(lat) + "\n";
 }

@@ -56,3 +56,14 @@ Deno.test("docket ui's modules load only for `docket ui`, and it is not an MCP t
     await Deno.readTextFile(new URL("../mcp/tools_run.ts", import.meta.url));
   assert.ok(!/callCommand\("ui"/.test(mcp), "no MCP tool calls the ui command");
 });
+
+Deno.test("the run and status paths load no node:crypto and no node:timers at start-up", () => {
+  // Each node polyfill costs start-up on every call (issue 21, measured): node:crypto ≈ 17 ms
+  // of a `run` (WebCrypto is already in the runtime); the first timer ≈ 6 ms (armed after the
+  // child is spawned, see runs/liveness.ts).
+  for (const cmd of ["run", "status", "runner"]) {
+    const specs = startupGraph(new URL(`../commands/${cmd}.ts`, import.meta.url));
+    const heavy = specs.filter((s) => s === "node:crypto" || s === "node:timers");
+    assert.deepEqual(heavy, [], `${cmd}: ${specs.join(" ")}`);
+  }
+});

@@ -15,7 +15,7 @@ import { auditLines } from "../render/audit.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   // Before the config is loaded: an edit after this point is a change the runner refuses.
-  const configSha256 = configSha256Now();
+  const configSha256 = await configSha256Now();
   const cfg = await input.config();
   const overrides = parseSetArgs((input.opts.set as string[] | undefined) ?? []);
   const task = await findTask(cfg, input.args[0]!);

@@ -12,7 +12,7 @@ import { assertAdmitted, configSha256 } from "../runs/admission.ts";
 
 export async function run(input: CommandInput): Promise<CommandOutput> {
   const runId = input.args[0]!;
-  const configHash = configSha256();
+  const configHash = await configSha256();
   const cfg = await input.config();
   const store = openStore(cfg);
   try {
@@ -41,7 +41,11 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
     try {
       // Decide once: the task as it loads now must be the one admitted (config and module
       // unchanged, the same grants), and it runs with the admitted grants.
-      const task = assertAdmitted(row.admission, await findTask(cfg, row.task_name), configHash);
+      const task = await assertAdmitted(
+        row.admission,
+        await findTask(cfg, row.task_name),
+        configHash,
+      );
       // The task may have changed since the launcher checked: the overrides are checked again.
       const overrides = { ...row.overrides, ...secret };
       assertOverridable(task, overrides);

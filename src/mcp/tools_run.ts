@@ -52,7 +52,7 @@ async function start(
     import("../runs/admission.ts"),
     import("../runs/overrides.ts"),
   ]);
-  const configHash = configSha256();
+  const configHash = await configSha256();
   const cfg = await freshConfig();
   const overrides = parseSetArgs(setArgs(a.set));
   const task = await findTask(cfg, a.task);

@@ -34,7 +34,7 @@ import { sleep } from "./watch.ts";
 import { admissionOf, assertModuleUnchanged } from "./admission.ts";
 import { MAX_DURATION_SECONDS } from "../core/duration.ts";
 import { assertPrivateDir, createLog } from "./private_dir.ts";
-import { pidNamespace, startHeartbeat } from "./liveness.ts";
+import { armHeartbeat, pidNamespace, startHeartbeat } from "./liveness.ts";
 import { docketHome } from "../core/paths.ts";
 import { acquireTaskLock } from "./slot_lock.ts";
 import { prepareSlot, type SlotStart } from "../schedule/record.ts";
@@ -115,7 +115,7 @@ async function prepareChecked(o: PrepareOptions): Promise<Prepared> {
   const logPath = join(o.cfg.logs_dir, `${o.runId}.log`);
   const me = selfIdentity();
   if (!o.dryRun && !o.force) await acquireTaskLock(o, me);
-  const admission = admissionOf(task, o.configSha256);
+  const admission = await admissionOf(task, o.configSha256);
   const startedMs = Date.now();
   o.store.insertRun({
     run_id: o.runId,
@@ -277,7 +277,7 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
         writeLog(new TextEncoder().encode(`\n[docket] attempt ${attempt} of ${retry + 1}\n`));
       }
       // The module run is the one admitted, on every attempt (a retry may come much later).
-      assertModuleUnchanged(p.task.name, p.admission);
+      await assertModuleUnchanged(p.task.name, p.admission);
       outcome = p.task.source === "command"
         ? await attemptCommand(p, po, attempt, writeLog, sink)
         : await attemptDeno(p, po, attempt, writeLog, sink, auditor);
@@ -295,6 +295,7 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
         event_type: "docket.retry",
         event: { type: "docket.retry", attempt, next_attempt: attempt + 1, wait_ms: wait },
       });
+      armHeartbeat();
       await sleep(wait, po.signal);
       if (po.signal.aborted) {
         outcome = cancelledOutcome();
@@ -374,6 +375,7 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
     attempts: Math.min(attempt, retry + 1),
   };
   removeCancelGrace(p.cfg.logs_dir, p.runId);
+  armHeartbeat(); // hooks may take long
   const { recordAndFire } = await lazy<typeof import("./finalize.ts")>(
     "./finalize.ts",
     import.meta.url,

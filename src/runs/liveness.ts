@@ -57,7 +57,22 @@ export function runnerAlive(r: RunRow, strict = false): boolean {
   return Date.now() - beat < staleAfterMs();
 }
 
-/** Touches the run's heartbeat file every heartbeatMs until stopped (then removes it). */
+const pending = new Set<() => void>();
+
+/**
+ * Starts the periodic beat of every heartbeat started in this process. Called once the task's
+ * child is spawned, before a retry's wait and before the hooks: whatever lasts longer than a
+ * beat happens after one of these.
+ */
+export function armHeartbeat(): void {
+  for (const arm of pending) arm();
+  pending.clear();
+}
+
+/**
+ * Touches the run's heartbeat file every heartbeatMs until stopped (then removes it): once at
+ * once, then periodically from armHeartbeat on.
+ */
 export function startHeartbeat(logPath: string): () => void {
   const path = heartbeatPath(logPath);
   let file: Deno.FsFile | undefined;
@@ -81,10 +96,22 @@ export function startHeartbeat(logPath: string): () => void {
     }
   };
   beat();
-  const timer = setInterval(beat, heartbeatMs());
-  Deno.unrefTimer(timer);
+  // The interval is armed once the child has been spawned (armHeartbeat), not here: the first
+  // timer loads Deno's node-compatible timers (~6 ms CPU, measured for issue 21), which then
+  // overlaps the child's start-up instead of delaying it. The file's first beat is now.
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let stopped = false;
+  const arm = () => {
+    if (stopped || timer !== undefined) return;
+    const t = setInterval(beat, heartbeatMs());
+    Deno.unrefTimer(t);
+    timer = t;
+  };
+  pending.add(arm);
   return () => {
-    clearInterval(timer);
+    stopped = true;
+    pending.delete(arm);
+    if (timer !== undefined) clearInterval(timer);
     file!.close();
     try {
       Deno.removeSync(path);

@@ -1,6 +1,7 @@
 /** Outcomes of one attempt, and the helpers both kinds of attempt share. */
 import type { ErrorJson } from "../core/errors.ts";
 import { processStart } from "../core/proc.ts";
+import { armHeartbeat } from "./liveness.ts";
 import type { RunStatus } from "../core/statuses.ts";
 import type { ChildOutcome } from "../sandbox/spawn.ts";
 import type { Prepared } from "./execute.ts";
@@ -195,4 +196,7 @@ export function failed(
 /** Records the task process (pid + start time) so lost-run cleanup can tell it from a reuse. */
 export function recordTask(p: Prepared, pid: number): void {
   p.store.setRunner(p.runId, { task_pid: pid, task_start: processStart(pid)?.start ?? null });
+  // After the pid is recorded (reconcile needs it to stop leftovers of a dead runner): the
+  // child is started, the beat's timer no longer delays it.
+  armHeartbeat();
 }

@@ -50,7 +50,7 @@ export async function runScheduler(o: {
   signal: AbortSignal;
   log: (line: string) => void;
 }): Promise<SchedulerStats> {
-  let hash = configSha256();
+  let hash = await configSha256();
   let cfg = await loadConfig();
   const opened = openStore(cfg);
   // Slots are claimed in the occurrence ledger, which is SQLite's (no PostgreSQL counterpart yet).
@@ -74,15 +74,15 @@ export async function runScheduler(o: {
     );
     while (!o.signal.aborted) {
       const now = Date.now();
-      if (configSha256() !== hash) {
+      if ((await configSha256()) !== hash) {
         try {
           const fresh = await loadConfig();
-          hash = configSha256();
+          hash = await configSha256();
           cfg = fresh;
           entries = await plan(cfg, store, entries);
           o.log(`config changed: ${entries.size} scheduled task(s)`);
         } catch (err) {
-          hash = configSha256(); // said once; starts go on with the last good config
+          hash = await configSha256(); // said once; starts go on with the last good config
           o.log(
             `config changed but does not load (${
               toDocketError(err).message

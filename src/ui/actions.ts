@@ -20,7 +20,7 @@ export async function startRun(name: string, dryRun: boolean, o: ActionOptions) 
     lazy<typeof import("../runs/async.ts")>("../runs/async.ts", import.meta.url),
     lazy<typeof import("../runs/admission.ts")>("../runs/admission.ts", import.meta.url),
   ]);
-  const configHash = configSha256(); // before the config is read: a later edit is refused
+  const configHash = await configSha256(); // before the config is read: a later edit is refused
   const cfg = await freshConfig();
   const task = await findTask(cfg, name);
   if (!dryRun && !o.allowDestructive && taskPolicy(task).destructive) {
