@@ -75,7 +75,10 @@ async function runPod(h: Home, task: string, secret: Record<string, string> = {}
       const f = `${files}/${m.subPath}`;
       Deno.writeTextFileSync(f, cm.data[m.subPath]);
       args.push(m.readOnly ? "--ro-bind" : "--bind", f, m.mountPath);
-    } else if (v.emptyDir) args.push("--tmpfs", m.mountPath);
+    } else if (v.emptyDir) {
+      // A kubelet makes an emptyDir world-writable: so does the stand-in.
+      args.push("--perms", "0777", "--tmpfs", m.mountPath);
+    }
     else throw new Error(`volume kind of ${m.name} not emulated`);
   }
   for (const e of c.env) {

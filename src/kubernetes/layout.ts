@@ -10,8 +10,14 @@ export const CONFIG_DIR = "/etc/docket";
 export const CONFIG_PATH = `${CONFIG_DIR}/config.yaml`;
 export const TASKS_DIR = `${CONFIG_DIR}/tasks`;
 export const MODULES_DIR = `${CONFIG_DIR}/modules`;
-/** DOCKET_HOME: SQLite state and logs, an emptyDir (gone with the pod). */
-export const HOME_DIR = "/var/lib/docket";
+/** The emptyDir holding docket's home (gone with the pod). */
+export const HOME_VOLUME_DIR = "/var/lib/docket";
+/**
+ * DOCKET_HOME: SQLite state and logs, a folder docket creates 0700 inside the emptyDir — a
+ * kubelet makes an emptyDir world-writable (0777), and docket refuses a home other users can
+ * write (its state and logs would be theirs to change).
+ */
+export const HOME_DIR = `${HOME_VOLUME_DIR}/home`;
 export const TMP_DIR = "/tmp";
 /** The image's non-root user (Containerfile: USER 10001:10001). */
 export const RUN_AS = 10001;
@@ -25,7 +31,7 @@ export const CONTAINER = "docket";
 export const DENIED_EXIT_CODE = 77;
 
 /** Paths a declared `writes` entry may not replace with an emptyDir. */
-export const RESERVED_PATHS = [DOCKET_DIR, DENO_DIR, CONFIG_DIR, HOME_DIR, TMP_DIR];
+export const RESERVED_PATHS = [DOCKET_DIR, DENO_DIR, CONFIG_DIR, HOME_VOLUME_DIR, TMP_DIR];
 
 /** The command of docket's container, before `run <task>`. */
 export function docketCommand(): string[] {

@@ -8,6 +8,7 @@ import {
   DENO_DIR,
   docketCommand,
   HOME_DIR,
+  HOME_VOLUME_DIR,
   RESERVED_PATHS,
   RUN_AS,
   TMP_DIR,
@@ -75,7 +76,7 @@ export function podTemplate(p: PodInput): Record<string, unknown> {
     ...(p.module
       ? [{ name: "config", mountPath: p.module.path, subPath: p.module.key, readOnly: true }]
       : []),
-    { name: "home", mountPath: HOME_DIR },
+    { name: "home", mountPath: HOME_VOLUME_DIR },
     { name: "tmp", mountPath: TMP_DIR },
     ...p.writes.map((w, i) => ({ name: `writes-${i}`, mountPath: w })),
   ];
@@ -91,7 +92,7 @@ export function podTemplate(p: PodInput): Record<string, unknown> {
     imagePullPolicy: "IfNotPresent",
     command: docketCommand(),
     args: ["--json", "run", "--denied-exit-code", String(DENIED_EXIT_CODE), p.task],
-    workingDir: HOME_DIR,
+    workingDir: HOME_VOLUME_DIR,
     env,
     volumeMounts: mounts,
     securityContext: {
