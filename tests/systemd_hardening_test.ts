@@ -23,7 +23,9 @@ Deno.test("system units of the example config score at or under issue 20's targe
     const dir = `${base}/units`;
     const r = await h.run(["--json", "install", "--system", "--dir", dir]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.json.warnings, []);
+    // Run through npx (as CI does), install rightly warns that the unit names npx's Deno.
+    const warnings = (r.json.warnings as string[]).filter((w) => !w.includes("npx's cache"));
+    assert.deepEqual(warnings, []);
     const scores: Record<string, number> = {};
     for (const u of r.json.units as { task: string; service_path: string }[]) {
       scores[u.task] = await exposure(u.service_path);
