@@ -4,7 +4,7 @@ import { DocketError } from "../core/errors.ts";
 import { lazy } from "../core/lazy.ts";
 import { findTask } from "../registry/registry.ts";
 import { table } from "../render/ui.ts";
-import { printable } from "../render/text.ts";
+import { esc } from "../render/escape.ts";
 import { localNotes, localRows } from "../explain/local.ts";
 import { EXPLAIN_TARGETS, type ExplainData, type ExplainTarget } from "../explain/types.ts";
 
@@ -51,7 +51,7 @@ export async function run(input: CommandInput): Promise<CommandOutput> {
 
 /** One cell of text: control characters from task data escaped. */
 function cell(v: unknown): string {
-  return printable(typeof v === "string" ? v : JSON.stringify(v) ?? "-");
+  return esc(typeof v === "string" ? v : JSON.stringify(v) ?? "-");
 }
 
 export function render(data: unknown, _ui: Ui): string {

@@ -2,7 +2,7 @@
 // install command loads this for every target).
 import type { Ui } from "../cli/types.ts";
 import { table } from "../render/ui.ts";
-import { printable } from "../render/text.ts";
+import { esc } from "../render/escape.ts";
 
 export interface KubernetesInstallData {
   ok: true;
@@ -37,23 +37,23 @@ export function renderKubernetes(d: KubernetesInstallData, _ui: Ui): string {
       ...d.tasks.flatMap((t) => t.warnings.map((w) => `${t.task}: ${w}`)),
       ...d.warnings,
     ];
-    return [...notes.map((w) => `# warning: ${printable(w)}`), d.yaml.trimEnd()].join("\n");
+    return [...notes.map((w) => `# warning: ${esc(w)}`), d.yaml.trimEnd()].join("\n");
   }
   lines.push(
-    printable(
+    esc(
       `Wrote Kubernetes manifests to ${d.out} (namespace ${d.namespace}, image ${d.image}):`,
     ),
   );
   lines.push(table(
     ["TASK", "SCHEDULE", "SECRET", "FILE"],
     d.tasks.map((t) =>
-      [t.task, t.schedule, t.secret.keys.length ? t.secret.name : "-", t.file ?? "-"].map(printable)
+      [t.task, t.schedule, t.secret.keys.length ? t.secret.name : "-", t.file ?? "-"].map(esc)
     ),
   ));
   for (const t of d.tasks) {
-    for (const w of t.warnings) lines.push(`warning: ${t.task}: ${printable(w)}`);
+    for (const w of t.warnings) lines.push(`warning: ${t.task}: ${esc(w)}`);
   }
-  for (const w of d.warnings) lines.push(`warning: ${printable(w)}`);
-  lines.push("", "Next steps:", ...d.next_steps.map((s) => `  ${printable(s)}`));
+  for (const w of d.warnings) lines.push(`warning: ${esc(w)}`);
+  lines.push("", "Next steps:", ...d.next_steps.map((s) => `  ${esc(s)}`));
   return lines.join("\n");
 }
