@@ -73,6 +73,7 @@ for (const os of ["off", "auto"]) {
         }
         const w = await h.run(["--json", "wait", id, "--timeout", "60"]);
         assert.equal(w.json.status, "timeout", w.stdout);
+        assert.equal(w.json.error.details.limit, "timeout_seconds", w.stdout);
       });
     });
   }

@@ -19,6 +19,7 @@ import { LineSplitter } from "./line_splitter.ts";
 import {
   type AttemptOutcome,
   childNotes,
+  endedAtDeadline,
   failed,
   killedOutcome,
   lastLine,
@@ -122,6 +123,14 @@ export async function attemptCommand(
   if (streamJsonl) lines.end();
   if (out.killedBy) {
     return sandboxDetails(spec, noted(out, killedOutcome(out.killedBy, p.section)), net.denied);
+  }
+  if (endedAtDeadline(out, spec, p.section)) {
+    // The hard deadline's SIGKILL ended it: this runner could not stop it in time.
+    return sandboxDetails(
+      spec,
+      noted(out, killedOutcome("timeout_seconds", p.section)),
+      net.denied,
+    );
   }
   if (out.spawnError) {
     return {

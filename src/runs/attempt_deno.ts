@@ -19,6 +19,7 @@ import type { PerformOptions, Prepared } from "./execute.ts";
 import {
   type AttemptOutcome,
   denied,
+  endedAtDeadline,
   failed,
   killedOutcome,
   lastLine,
@@ -72,7 +73,6 @@ export async function attemptDeno(
     ...(auditor ? { docketEnv: { DENO_AUDIT_PERMISSIONS: auditFile } } : {}),
     ...(net.dir ? { netDir: net.dir } : {}),
   }, host);
-  const spawnedAt = Date.now();
   const stderr = tailKeeper(8192);
   let out: ChildOutcome;
   try {
@@ -120,12 +120,9 @@ export async function attemptDeno(
   if (out.killedBy) {
     return sandboxDetails(spec, noted(out, killedOutcome(out.killedBy, p.section)), net.denied);
   }
-  const { timeoutMs } = limits(p.section);
-  if (
-    timeoutMs && !out.result && out.code === HARNESS_DEADLINE_EXIT &&
-    Date.now() - spawnedAt >= timeoutMs
-  ) {
-    // The harness ended itself at its deadline (this runner could not stop it in time).
+  if (endedAtDeadline(out, spec, p.section, HARNESS_DEADLINE_EXIT)) {
+    // Ended at its deadline (the harness itself, or the hard deadline's SIGKILL): this runner
+    // could not stop it in time.
     return sandboxDetails(
       spec,
       noted(out, killedOutcome("timeout_seconds", p.section)),

@@ -59,6 +59,27 @@ export function killedOutcome(why: string, section: Record<string, unknown>): At
   };
 }
 
+/**
+ * Whether the child was ended by its own deadline, not by this runner: the spec's hard
+ * deadline (child_spec.ts: coreutils `timeout -s KILL` at limit + grace, around the unjailed
+ * task or as the jail's init) SIGKILLs it (exit 137), or the harness exits `ownExit` at its
+ * deadline. That happens when the runner could not act in time (stopped, or its timers late):
+ * the run is a timeout like the runner's own kill. A SIGKILL before the limit (out of memory,
+ * an operator) stays a failure, and so does a child that returned a result.
+ */
+export function endedAtDeadline(
+  out: ChildOutcome,
+  spec: { deadline: number | null },
+  section: Record<string, unknown>,
+  ownExit?: number,
+): boolean {
+  const { timeoutMs } = limits(section);
+  if (out.killedBy || out.result || out.spawnError || !timeoutMs) return false;
+  if ((out.ranMs ?? 0) < timeoutMs) return false;
+  if (ownExit !== undefined && out.code === ownExit) return true;
+  return spec.deadline !== null && (out.signal === "SIGKILL" || out.code === 137);
+}
+
 export function tailKeeper(limit: number) {
   let chunks: Uint8Array[] = [];
   let size = 0;

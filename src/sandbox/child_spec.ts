@@ -61,6 +61,11 @@ export interface TaskChildSpec extends ChildSpec {
   touch: string[];
   /** The seccomp filter file bwrap reads (no Unix sockets without network), written first. */
   filter?: string;
+  /**
+   * The hard deadline in seconds (limit + grace) coreutils `timeout -s KILL` holds around the
+   * task (unjailed) or as the jail's init; null without one (no limit, or no `timeout` here).
+   */
+  deadline: number | null;
 }
 
 /** The run context `describe` and `capabilities` render: placeholders, no real run. */
@@ -266,6 +271,7 @@ export function taskChildSpec(task: SpecTask, run: RunContext, host: HostFacts):
     proxy: proxied ? (g.network as string[]) : null,
     mkdirs,
     touch,
+    deadline: deadline ? Math.ceil(deadline.seconds) : null,
   };
   if (filter) spec.filter = filter;
   if (run.stdin) spec.stdin = run.stdin;

@@ -73,6 +73,8 @@ export interface ChildOutcome {
    * by its group and its DOCKET_RUN_ID; jailed: the PID namespace ends them, counted as -1).
    */
   leftoversStopped?: number;
+  /** Milliseconds from the spawn to the exit status (as this runner saw them). */
+  ranMs?: number;
 }
 
 export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOutcome> {
@@ -187,6 +189,7 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
       writer.write(spec.stdin).then(() => writer.close()).catch(() => {});
     }
     const status = await child.status;
+    const ranMs = Date.now() - started;
     // The task's own process is gone; nothing of its group may stay behind (a background
     // grandchild would also hold the pipes open).
     let leftovers = 0;
@@ -215,7 +218,12 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
     if (cut) await cutPipes();
     await pumps;
     demux?.end();
-    const out: ChildOutcome = { code: status.code, signal: status.signal ?? null, killedBy };
+    const out: ChildOutcome = {
+      code: status.code,
+      signal: status.signal ?? null,
+      killedBy,
+      ranMs,
+    };
     if (result) out.result = result;
     if (resultTooLarge) out.resultTooLarge = true;
     if (eventsDropped) out.eventsDropped = eventsDropped;
