@@ -78,8 +78,7 @@ async function runPod(h: Home, task: string, secret: Record<string, string> = {}
     } else if (v.emptyDir) {
       // A kubelet makes an emptyDir world-writable: so does the stand-in.
       args.push("--perms", "0777", "--tmpfs", m.mountPath);
-    }
-    else throw new Error(`volume kind of ${m.name} not emulated`);
+    } else throw new Error(`volume kind of ${m.name} not emulated`);
   }
   for (const e of c.env) {
     const value = e.value ?? secret[e.valueFrom.secretKeyRef.key];

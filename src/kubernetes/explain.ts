@@ -64,7 +64,9 @@ export function kubernetesRows(
   const mounts = (c.volumeMounts as Obj[]).filter((v) => v.name.startsWith("writes-"));
   put("writes", [
     "readOnlyRootFilesystem: true",
-    `emptyDir volumes: /var/lib/docket (docket's home in it, 0700), /tmp${mounts.map((v) => `, ${v.mountPath}`).join("")}`,
+    `emptyDir volumes: /var/lib/docket (docket's home in it, 0700), /tmp${
+      mounts.map((v) => `, ${v.mountPath}`).join("")
+    }`,
   ], ["writes land in emptyDir volumes that end with the pod, unless you mount a volume there"]);
   put("reads", ["the pod sees only the image and its mounts"], [
     "the Deno flags above name this host's paths; in the pod they name /etc/docket and /opt/docket",
