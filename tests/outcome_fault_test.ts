@@ -45,8 +45,10 @@ function gatedTask(h: Home): { go: string; hook: string } {
   h.config(`tasks:
   gated:
     command: ["sh", "-c", "while [ ! -e ${go} ]; do sleep 0.05; done; echo finished"]
-    on_success: "echo $DOCKET_STATUS > ${hook}"
+    on_success: "echo $DOCKET_STATUS > ${hook}.tmp && mv ${hook}.tmp ${hook}"
 `);
+  // Written whole, then renamed: the file exists only once it holds the status (a shell's \`>\`
+  // creates it empty before echo writes, which a poll under load can see).
   return { go, hook };
 }
 
@@ -167,8 +169,10 @@ logs_dir: ./logs
 tasks:
   gated:
     command: ["sh", "-c", "while [ ! -e ${go} ]; do sleep 0.05; done; echo finished"]
-    on_success: "echo $DOCKET_STATUS > ${hook}"
+    on_success: "echo $DOCKET_STATUS > ${hook}.tmp && mv ${hook}.tmp ${hook}"
 `);
+      // Written whole, then renamed: the file exists only once it holds the status (a shell's \`>\`
+      // creates it empty before echo writes, which a poll under load can see).
       await h.run(["--json", "runs"]);
       const env = { DOCKET_BUSY_TIMEOUT_MS: "200", DOCKET_RECORD_RETRY_MS: "600" };
       const r = await h.run(["--json", "run", "gated", "--async"], { env });

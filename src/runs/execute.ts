@@ -29,7 +29,7 @@ import { assertRequiredEnv } from "./required_env.ts";
 import { EventSink } from "./events.ts";
 import { attemptDeno } from "./attempt_deno.ts";
 import { attemptCommand } from "./attempt_command.ts";
-import { type AttemptOutcome, cancelledOutcome, num } from "./outcome.ts";
+import { type AttemptOutcome, cancelledOutcome, noteRunner, num } from "./outcome.ts";
 import { sleep } from "./watch.ts";
 import { admissionOf, assertModuleUnchanged } from "./admission.ts";
 import { MAX_DURATION_SECONDS } from "../core/duration.ts";
@@ -272,7 +272,7 @@ async function performAttempts(p: Prepared, po: PerformOptions): Promise<RunRow>
   let attempt = 0;
   try {
     for (attempt = 1; attempt <= retry + 1; attempt++) {
-      p.store.setRunner(p.runId, { attempts: attempt });
+      noteRunner(p, { attempts: attempt });
       if (attempt > 1) {
         writeLog(new TextEncoder().encode(`\n[docket] attempt ${attempt} of ${retry + 1}\n`));
       }

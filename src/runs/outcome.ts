@@ -1,10 +1,11 @@
 /** Outcomes of one attempt, and the helpers both kinds of attempt share. */
-import type { ErrorJson } from "../core/errors.ts";
+import { DocketError, type ErrorJson } from "../core/errors.ts";
 import { processStart } from "../core/proc.ts";
 import { armHeartbeat } from "./liveness.ts";
 import type { RunStatus } from "../core/statuses.ts";
 import type { ChildOutcome } from "../sandbox/spawn.ts";
 import type { Prepared } from "./execute.ts";
+import type { RunRow } from "../core/store.ts";
 
 export interface AttemptOutcome {
   status: RunStatus;
@@ -216,8 +217,26 @@ export function failed(
 
 /** Records the task process (pid + start time) so lost-run cleanup can tell it from a reuse. */
 export function recordTask(p: Prepared, pid: number): void {
-  p.store.setRunner(p.runId, { task_pid: pid, task_start: processStart(pid)?.start ?? null });
+  noteRunner(p, { task_pid: pid, task_start: processStart(pid)?.start ?? null });
   // After the pid is recorded (reconcile needs it to stop leftovers of a dead runner): the
   // child is started, the beat's timer no longer delays it.
   armHeartbeat();
+}
+
+/**
+ * Records a running run's progress (its task's pid, the attempt it is on) if the store takes
+ * it. A store that is unavailable meanwhile (its server down, a write lock held past the busy
+ * timeout) does not fail the run: the task goes on, its outcome is spooled as it ends and
+ * recorded once the store is back (spool.ts). Only the progress note is missing meanwhile.
+ */
+export function noteRunner(p: Prepared, fields: Partial<RunRow>): void {
+  try {
+    p.store.setRunner(p.runId, fields);
+  } catch (err) {
+    if (!(err instanceof DocketError && err.kind === "state_error")) throw err;
+    console.error(
+      `docket: cannot record the progress of run ${p.runId} yet (${err.message}); ` +
+        "the run goes on and its outcome is kept for the store",
+    );
+  }
 }

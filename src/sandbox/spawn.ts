@@ -166,7 +166,8 @@ export async function runChild(spec: ChildSpec, w: ChildWatch): Promise<ChildOut
   pumps.catch(() => {}); // awaited below; a read error must not be an unhandled rejection first
   const cutPipes = () => Promise.all([outReader.cancel(), errReader.cancel()]).catch(() => {});
   try {
-    // Inside the try: if recording the pid fails (SQLite busy), the child must not run on.
+    // Inside the try: if recording the pid fails (other than the store being unavailable,
+    // which recordTask tolerates), the child must not run on.
     w.onStart?.(pid);
     if (w.signal) {
       if (w.signal.aborted) onAbort();
