@@ -3,8 +3,8 @@
  * positive control: the same effect with the grant declared, or the same probe unjailed.
  */
 import assert from "node:assert/strict";
-import { exists, Home, MAIN, until, withHome } from "./helpers.ts";
-import { command, ROOT, runJson, withArg } from "./jail_helpers.ts";
+import { exists, Home, MAIN, withHome } from "./helpers.ts";
+import { command, frozenRunnerDeadline, ROOT, runJson, withArg } from "./jail_helpers.ts";
 
 Deno.test({
   name:
@@ -147,18 +147,7 @@ Deno.test("jail attack: with its runner frozen, a task that stops or traces the 
       "tasks:\n" +
         command("stopper", sh, "    timeout_seconds: 1\n    kill_grace_seconds: 1\n"),
     );
-    const r = await h.run(["--json", "run", "stopper", "--async"]);
-    assert.equal(r.json.status, "running", JSON.stringify(r.json));
-    const runner = r.json.pid as number;
-    await until(() => withArg(arg).length > 0, 10000, "the task to start");
-    Deno.kill(runner, "SIGSTOP");
-    try {
-      await until(() => withArg(arg).length === 0, 15000, "the jail's deadline to end the task");
-    } finally {
-      Deno.kill(runner, "SIGCONT");
-    }
-    const w = await h.run(["--json", "wait", r.json.run_id, "--timeout", "20"]);
-    assert.notEqual(w.json.status, "succeeded", JSON.stringify(w.json));
+    await frozenRunnerDeadline(h, "stopper", arg);
   });
 });
 

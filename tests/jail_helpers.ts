@@ -1,6 +1,6 @@
 /** Shared by the jail attack tests: a command task in config YAML, a run as JSON, host processes. */
 import assert from "node:assert/strict";
-import type { Home } from "./helpers.ts";
+import { type Home, until } from "./helpers.ts";
 
 export function command(name: string, sh: string, extra = ""): string {
   return `  ${name}:\n    type: command\n    command: ["sh", "-c", ${
@@ -32,4 +32,24 @@ export function withArg(token: string): number[] {
     }
   }
   return out;
+}
+
+/**
+ * Starts `task` async, SIGSTOPs its runner once the process marked `arg` runs, and waits for the
+ * jail's own deadline to end that process while the runner cannot act; the run then does not
+ * end `succeeded`.
+ */
+export async function frozenRunnerDeadline(h: Home, task: string, arg: string): Promise<void> {
+  const r = await h.run(["--json", "run", task, "--async"]);
+  assert.equal(r.json.status, "running", JSON.stringify(r.json));
+  const runner = r.json.pid as number;
+  await until(() => withArg(arg).length > 0, 10000, "the task to start");
+  Deno.kill(runner, "SIGSTOP");
+  try {
+    await until(() => withArg(arg).length === 0, 15000, "the jail's deadline to end the task");
+  } finally {
+    Deno.kill(runner, "SIGCONT");
+  }
+  const w = await h.run(["--json", "wait", r.json.run_id, "--timeout", "20"]);
+  assert.notEqual(w.json.status, "succeeded", JSON.stringify(w.json));
 }

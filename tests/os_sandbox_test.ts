@@ -4,28 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { exists, type Home, loopbackServer, until, withHome } from "./helpers.ts";
+import { frozenRunnerDeadline, withArg } from "./jail_helpers.ts";
 
 function command(name: string, sh: string, extra = ""): string {
   return `  ${name}:\n    type: command\n    command: ["sh", "-c", ${
     JSON.stringify(sh)
   }]\n${extra}`;
-}
-
-/** Processes whose argv contains `token` (host view of /proc). */
-function withArg(token: string): number[] {
-  const out: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      const st = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const state = st.slice(st.lastIndexOf(")") + 2).split(" ")[0];
-      if (argv.includes(token) && state !== "Z") out.push(Number(e.name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
 }
 
 Deno.test("os sandbox: a command task with network: false cannot reach a loopback server; network: true can", async () => {
@@ -214,18 +198,7 @@ Deno.test("os sandbox: a frozen runner cannot extend a command task past timeout
       "tasks:\n" +
         command("slow", `sleep ${arg}`, "    timeout_seconds: 1\n    kill_grace_seconds: 1\n"),
     );
-    const r = await h.run(["--json", "run", "slow", "--async"]);
-    assert.equal(r.json.status, "running", JSON.stringify(r.json));
-    const runner = r.json.pid as number;
-    await until(() => withArg(arg).length > 0, 10000, "the task to start");
-    Deno.kill(runner, "SIGSTOP");
-    try {
-      await until(() => withArg(arg).length === 0, 15000, "the jail's deadline to end the task");
-    } finally {
-      Deno.kill(runner, "SIGCONT");
-    }
-    const w = await h.run(["--json", "wait", r.json.run_id, "--timeout", "20"]);
-    assert.notEqual(w.json.status, "succeeded", JSON.stringify(w.json));
+    await frozenRunnerDeadline(h, "slow", arg);
   });
 });
 
